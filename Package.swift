@@ -1,0 +1,39 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "liplua",
+    products: [
+        // MARK: public API
+        .executable(name: "liplua", targets: ["liplua"]),
+        .library(name: "LipCore", targets: ["LipCore"]),
+        .library(name: "LipLP", targets: ["LipLP"]),
+        .library(name: "LipGLPK", targets: ["LipGLPK"]),
+        .library(name: "LipLua", targets: ["LipLua"]),
+    ],
+    targets: [
+        // MARK: implementation details: C libraries from Debian
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
+        .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Small C targets: the Lua error trampoline and the GLPK setjmp guard (Swift cannot
+        // longjmp or setjmp safely; see Sources/CLuaShims and Sources/CGLPKShims).
+        .target(name: "CLuaShims", dependencies: ["CLua"], linkerSettings: [.linkedLibrary("lua5.4")]),
+        .target(name: "CGLPKShims", dependencies: ["CGLPK"], linkerSettings: [.linkedLibrary("glpk")]),
+
+        // MARK: implementation details: Swift modules (arrows point down)
+        .target(name: "LipLP"),
+        .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"]),
+        .target(name: "LipCore", dependencies: ["LipLP", "CZlib"]),
+        .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"]),
+        .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CEdit"]),
+
+        // MARK: tests
+        .testTarget(name: "LipLPTests", dependencies: ["LipLP"]),
+        .testTarget(name: "LipGLPKTests", dependencies: ["LipGLPK", "LipLP"]),
+        .testTarget(name: "LipCoreTests", dependencies: ["LipCore", "LipLP", "LipGLPK"]),
+        .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CLua", "CLuaShims"]),
+        .testTarget(name: "LipluaCLITests", dependencies: ["liplua"]),
+    ]
+)

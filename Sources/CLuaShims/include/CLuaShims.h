@@ -1,0 +1,26 @@
+#ifndef LIPLUA_CLUASHIMS_H
+#define LIPLUA_CLUASHIMS_H
+/* The error bridge between Swift and Lua.
+
+   A Swift function exported to Lua has the type liplua_SwiftFn. It never calls lua_error
+   (a longjmp would skip Swift's cleanups and corrupt its exclusivity records). Instead it
+   leaves an error object on top of the stack and returns -1; the C trampoline below, whose
+   frame is the only one between Lua and the returned Swift function, raises it. */
+struct lua_State;
+typedef int (*liplua_SwiftFn)(struct lua_State *L);
+
+/* Pushes a Lua C closure that calls fn through the trampoline. The nup values on top of the
+   stack become upvalues 2..nup+1 (upvalue 1 holds fn). */
+void liplua_pushclosure(struct lua_State *L, liplua_SwiftFn fn, int nup);
+
+/* Index of the closure's user upvalue i (1-based), skipping the trampoline's own slot. */
+int liplua_upvalueindex(int i);
+
+/* Message handler for lua_pcall: turns the error into "message\nstack traceback:...". Leaves
+   non-string error objects with a __tostring alone after converting them. */
+int liplua_traceback(struct lua_State *L);
+
+/* Protected helpers: run an operation that may raise (metamethods) under lua_pcall and
+   report failure as a status instead of a longjmp. */
+int liplua_pcall_tostring(struct lua_State *L, int idx);   /* pushes string or error; returns status */
+#endif

@@ -1,0 +1,41 @@
+#include <lua.h>
+#include <lauxlib.h>
+#include "CLuaShims.h"
+
+static int trampoline(lua_State *L) {
+    liplua_SwiftFn fn = (liplua_SwiftFn)lua_touserdata(L, lua_upvalueindex(1));
+    int r = fn(L);               /* every Swift frame has returned here */
+    if (r < 0) return lua_error(L);
+    return r;
+}
+
+void liplua_pushclosure(lua_State *L, liplua_SwiftFn fn, int nup) {
+    lua_pushlightuserdata(L, (void *)fn);
+    lua_rotate(L, -(nup + 1), 1);
+    lua_pushcclosure(L, trampoline, nup + 1);
+}
+
+int liplua_upvalueindex(int i) { return lua_upvalueindex(i + 1); }
+
+int liplua_traceback(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;  /* the object's own description; no traceback */
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+static int tostring_k(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+int liplua_pcall_tostring(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_pushcfunction(L, tostring_k);
+    lua_pushvalue(L, idx);
+    return lua_pcall(L, 1, 1, 0);
+}
