@@ -9,6 +9,7 @@
 #include <lauxlib.h>
 
 static const int CLUA_REGISTRYINDEX = LUA_REGISTRYINDEX;
+static const int CLUA_VERSION_RELEASE_NUM = LUA_VERSION_RELEASE_NUM;
 static inline int clua_upvalueindex(int i) { return lua_upvalueindex(i); }
 static inline void *clua_getextraspace(lua_State *L) { return lua_getextraspace(L); }
 
