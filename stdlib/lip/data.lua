@@ -8,8 +8,8 @@
 --
 -- Indices are 1-based (Lua convention): image 1 is the first image of the file.
 --
--- Reading uses liplua's native reader `_lip.data.idx(path)` (Swift IDXFile.read: gzip or
--- plain files) when it exists. The native function returns
+-- Reading uses liplua's native reader `_lip.data.idx(path)` (in package.loaded._lip; Swift
+-- IDXFile.read: gzip or plain files) when it exists. The native function returns
 --   { shape = {n1, n2, ...}, type = "uint8", bytes = <string of n1*n2*... bytes> }
 -- for uint8 data, or { shape = ..., type = "int8"|"int16"|"int32"|"float32"|"float64",
 -- values = { ... } } otherwise. Without it (a plain lua5.4), a pure-Lua reader handles
@@ -126,7 +126,7 @@ function data.idx(path)
   if type(path) ~= "string" then
     error("data.idx: expected a file path, got " .. type(path), 2)
   end
-  local lip = rawget(_G, "_lip")
+  local lip = package.loaded["_lip"] or rawget(_G, "_lip")
   local native = type(lip) == "table" and type(lip.data) == "table" and lip.data.idx
   if native then
     local ok, r = pcall(native, path)

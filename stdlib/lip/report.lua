@@ -569,10 +569,11 @@ end
 
 doc("is_tty", [==[
 report.is_tty() -> boolean
-  True when stderr is a terminal. Uses the native _lip.isatty(2) when liplua provides it;
+  True when stderr is a terminal. Uses the native _lip.isatty(2) (package.loaded._lip)
+  when liplua provides it;
   under a plain Lua interpreter it answers false (no progress lines in logs).]==])
 function report.is_tty()
-  local lip = rawget(_G, "_lip")
+  local lip = package.loaded["_lip"] or rawget(_G, "_lip")
   if type(lip) == "table" and type(lip.isatty) == "function" then
     local ok, yes = pcall(lip.isatty, 2)
     return ok and yes == true
@@ -633,7 +634,7 @@ do
   local ok, ldoc = pcall(require, "lip.doc")
   if ok and type(ldoc) == "table" and type(ldoc.register) == "function" then
     for name, text in pairs(docs) do
-      pcall(ldoc.register, "lip.report." .. name, report[name], text)
+      pcall(ldoc.register, report[name], text, "report." .. name)
     end
   end
 end
