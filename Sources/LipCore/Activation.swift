@@ -92,17 +92,15 @@ public struct Activation: Sendable, CustomStringConvertible {
                           })
     }
 
-    /// tanh: σ' = 1 − tanh², even and decreasing in |x|; range (0, 1] closed to [0, 1].
+    /// tanh: σ' = 1 − tanh² = 1/cosh², even and decreasing in |x|; range (0, 1] closed to [0, 1].
     public static let tanh = Activation(name: "tanh", builtin: true, value: { Foundation.tanh($0) },
-                                        derivative: { let t = Foundation.tanh($0); return 1 - t * t },
-                                        range: 0...1,
-                                        bounds: { l, u in evenDecreasingBounds(l, u) { let t = Foundation.tanh($0); return 1 - t * t } })
+                                        derivative: { tanhDerivative($0) }, range: 0...1,
+                                        bounds: { l, u in evenDecreasingBounds(l, u, tanhDerivative) })
 
     /// Logistic sigmoid: σ' = σ(1 − σ), even and decreasing in |x|; range (0, 1/4] closed to [0, 1/4].
     public static let sigmoid = Activation(name: "sigmoid", builtin: true, value: { sigmoidValue($0) },
-                                           derivative: { let s = sigmoidValue($0); return s * (1 - s) },
-                                           range: 0...0.25,
-                                           bounds: { l, u in evenDecreasingBounds(l, u) { let s = sigmoidValue($0); return s * (1 - s) } })
+                                           derivative: { sigmoidDerivative($0) }, range: 0...0.25,
+                                           bounds: { l, u in evenDecreasingBounds(l, u, sigmoidDerivative) })
 
     /// Softplus: σ = log(1 + eˣ), σ' = sigmoid, increasing; range (0, 1) closed to [0, 1].
     public static let softplus = Activation(name: "softplus", builtin: true,
@@ -135,6 +133,14 @@ public struct Activation: Sendable, CustomStringConvertible {
 
 @inline(__always) func sigmoidValue(_ x: Double) -> Double {
     x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
+}
+/// σ'(x) = e^{−|x|}/(1 + e^{−|x|})², exactly even in floating point (no cancellation).
+@inline(__always) func sigmoidDerivative(_ x: Double) -> Double {
+    let e = Foundation.exp(-Swift.abs(x)); let q = 1 + e; return e / (q * q)
+}
+/// tanh'(x) = 1/cosh²(x), exactly even in floating point.
+@inline(__always) func tanhDerivative(_ x: Double) -> Double {
+    let c = Foundation.cosh(x); return 1 / (c * c)
 }
 @inline(__always) func down(_ x: Double) -> Double { x.nextDown.nextDown }
 @inline(__always) func up(_ x: Double) -> Double { x.nextUp.nextUp }
