@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 #include <glpk.h>
 #include "CGLPKShims.h"
 
@@ -11,6 +12,17 @@ static _Thread_local int output_mode = 0;
 static _Thread_local char *captured = NULL;
 static _Thread_local size_t captured_len = 0, captured_cap = 0;
 static _Thread_local char recent[2048];   /* the last lines GLPK printed, for fatal errors */
+static _Thread_local liplua_glpk_line_fn line_fn = NULL;
+static _Thread_local void *line_ctx = NULL;
+static _Thread_local double deadline = 0;  /* monotonic seconds; 0 = none */
+static _Thread_local int deadline_hit = 0;
+static _Thread_local unsigned long generation = 0;  /* counts glp_free_env() resets */
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void append(char *buf, size_t cap, const char *s) {
     size_t n = strlen(buf), m = strlen(s);
@@ -24,6 +36,15 @@ static int term_hook(void *info, const char *s) {
     size_t rn = strlen(recent), sn = strlen(s);
     if (rn + sn >= sizeof recent) { recent[0] = 0; }
     append(recent, sizeof recent, s);
+    int suppress = -1;
+    if (line_fn) suppress = line_fn(line_ctx, s);
+    /* Deadline: GLPK prints progress while it works, so this is a place to stop solvers that
+       have no time limit of their own (glp_interior). Only inside a guard. */
+    if (deadline > 0 && active_guard && now_seconds() > deadline) {
+        deadline_hit = 1;
+        longjmp(*active_guard, 2);
+    }
+    if (suppress >= 0) return suppress;
     if (output_mode == 1) return 0;
     if (output_mode == 2) {
         size_t m = strlen(s);
@@ -56,16 +77,31 @@ const char *liplua_glpk_captured(void) { return captured ? captured : ""; }
 void liplua_glpk_clear_captured(void) { captured_len = 0; if (captured) captured[0] = 0; }
 const char *liplua_glpk_last_fatal(void) { return fatal_message; }
 
+void liplua_glpk_set_line_callback(liplua_glpk_line_fn fn, void *context) {
+    line_fn = fn; line_ctx = context;
+}
+
+void liplua_glpk_set_deadline(double seconds) {
+    deadline = seconds > 0 ? now_seconds() + seconds : 0;
+    deadline_hit = 0;
+}
+
+int liplua_glpk_deadline_hit(void) { return deadline_hit; }
+
+unsigned long liplua_glpk_generation(void) { return generation; }
+
 int liplua_glpk_guarded(liplua_glpk_body body, void *context) {
     jmp_buf env;
     jmp_buf *saved = active_guard;
     glp_term_hook(term_hook, NULL);
-    if (setjmp(env)) {
+    int jumped = setjmp(env);
+    if (jumped) {
         active_guard = saved;
         glp_error_hook(NULL, NULL);
         glp_free_env();          /* the only way back to a usable state after glp_error */
+        generation++;
         glp_term_hook(term_hook, NULL);
-        return LIPLUA_GLPK_FATAL;
+        return jumped == 2 ? LIPLUA_GLPK_DEADLINE : LIPLUA_GLPK_FATAL;
     }
     active_guard = &env;
     glp_error_hook(error_hook, NULL);

@@ -1,1 +1,309 @@
+import CGLPK
+import CGLPKShims
 import LipLP
+
+/// GLPK 5.0 as an `LPSolver` (simplex with presolve, or interior point).
+///
+/// Every solve runs synchronously on the calling thread (GLPK's environment is thread-local):
+/// validate → create a `glp_prob` → set bounds, objective `cᵀx + c₀` and the whole matrix with
+/// one `glp_load_matrix` call → solve → read the solution → delete. Every GLPK call runs inside
+/// the C guard `liplua_glpk_guarded`, so a GLPK fatal error becomes `status == .solverError`
+/// (the guard frees the thread's GLPK environment; later solves work normally).
+///
+/// Solution conventions (GLPK's): `rowDuals[i] = y_i`, `reducedCosts[j] = d_j = c_j − Σ_i a_ij y_i`,
+/// in the LP's own sense; at an optimum of a minimisation, `y_i ≥ 0` on active lower row bounds
+/// and `≤ 0` on active upper ones (`d_j` likewise for columns), the signs flip for maximisation,
+/// and strong duality reads `cᵀx* + c₀ = Σ_i y_i b_i + Σ_j d_j x_j* + c₀` with `b_i` the active
+/// bound of row i.
+///
+/// See README.md in this directory for the status mapping and the `.automatic` rule.
+public struct GLPKSolver: LPSolver {
+    public let name = "glpk"
+    /// How `.automatic` chooses a method.
+    public var rule: AutomaticRule
+
+    public init() { self.rule = AutomaticRule() }
+    public init(rule: AutomaticRule) { self.rule = rule }
+
+    /// `.automatic`: interior point for LPs with at least `interiorMinColumns` columns **and**
+    /// `interiorMinNonzeros` nonzeros (where it is typically several times faster on sparse
+    /// certificate LPs), falling back to `simplex` if it fails; `simplex` (primal, with presolve:
+    /// the most robust GLPK setting measured on certificate LPs) otherwise. Change the fields to
+    /// change the rule; `interiorMinColumns = .max` disables interior point.
+    public struct AutomaticRule: Sendable {
+        public var interiorMinColumns: Int = 50_000
+        public var interiorMinNonzeros: Int = 500_000
+        public var simplex: LPMethod = .primalSimplex
+        public init() {}
+        public func method(for lp: LinearProgram) -> LPMethod {
+            lp.columnCount >= interiorMinColumns && lp.nonzeroCount >= interiorMinNonzeros ? .interiorPoint : simplex
+        }
+    }
+
+    public func solve(_ lp: LinearProgram, options: LPOptions) throws -> LPResult {
+        try lp.validate()
+        return solveValidated(lp, options: options)
+    }
+
+    /// Solves without validating first. Internal: tests use it to feed GLPK bad data and check
+    /// that the fatal-error guard recovers.
+    func solveValidated(_ lp: LinearProgram, options: LPOptions) -> LPResult {
+        let session = Session(options: options)
+        defer { session.finish() }
+        let method = options.method == .automatic ? rule.method(for: lp) : options.method
+        var result: LPResult
+        switch method {
+        case .interiorPoint:
+            result = interior(lp, options: options, session: session)
+        case .dualSimplex, .automatic:
+            result = simplex(lp, method: method == .automatic ? .dualSimplex : method, options: options, session: session)
+        case .primalSimplex:
+            result = simplex(lp, method: .primalSimplex, options: options, session: session)
+        }
+        result.seconds = session.elapsed
+        result.solver = name
+        return result
+    }
+
+    // MARK: simplex
+
+    private func simplex(_ lp: LinearProgram, method: LPMethod, options: LPOptions, session: Session,
+                         note: String = "") -> LPResult {
+        let model = Model(lp: lp, dropEmpty: false)
+        guard let job = model.build(session: session) else {
+            return session.fatalResult(method: method, note: note, stage: "loading the LP")
+        }
+        defer { job.release(session: session) }
+        var smcp = glp_smcp()
+        glp_init_smcp(&smcp)
+        smcp.msg_lev = session.messageLevel
+        smcp.meth = method == .primalSimplex ? GLP_PRIMAL : GLP_DUALP
+        smcp.presolve = options.presolve ? GLP_ON : GLP_OFF
+        if session.wantsLines { smcp.out_frq = 1000 }
+        let smcpPtr = UnsafeMutablePointer<glp_smcp>.allocate(capacity: 1)
+        defer { smcpPtr.deallocate() }
+        func run(presolve: Bool, meth: Int32) -> Int32? {
+            smcp.presolve = presolve ? GLP_ON : GLP_OFF
+            smcp.meth = meth
+            if let remaining = session.remaining {
+                smcp.tm_lim = Int32(clamping: Int((max(remaining, 0.001) * 1000).rounded(.up)))
+            }
+            smcpPtr.initialize(to: smcp)
+            job.ptr.pointee.smcp = smcpPtr
+            let r = job.run(.simplex)
+            return r == LIPLUA_GLPK_FATAL || r == LIPLUA_GLPK_DEADLINE ? nil : job.ptr.pointee.ret
+        }
+        let label = method == .primalSimplex ? "primal simplex" : "dual simplex"
+        let pre = options.presolve ? " with presolve" : ""
+        guard var ret = run(presolve: options.presolve, meth: smcp.meth) else {
+            job.dead = true
+            return session.fatalResult(method: method, note: note, stage: label)
+        }
+        var extra = ""
+        if ret == GLP_ENODFS || (ret == 0 && needsPrimalClassification(job)) {
+            // The presolver (or dual simplex) only proved "no dual feasible solution", i.e. the
+            // LP is infeasible or unbounded. Primal simplex without presolve tells which.
+            if session.remaining.map({ $0 > 0 }) ?? true {
+                let first = ret == GLP_ENODFS ? "the presolver found no dual feasible solution" : "the dual problem is infeasible"
+                guard let r2 = run(presolve: false, meth: GLP_PRIMAL) else {
+                    job.dead = true
+                    return session.fatalResult(method: method, note: note, stage: "primal simplex re-solve")
+                }
+                ret = r2
+                extra = " (\(first); re-solved with primal simplex without presolve to classify)"
+            }
+        }
+        if !job.extract(interior: false) {
+            job.dead = true
+            return session.fatalResult(method: method, note: note, stage: "reading the solution")
+        }
+        var result = mapSimplex(ret: ret, job: job, model: model, lp: lp, method: method, what: label + pre)
+        result.message = note + result.message + extra
+        result.iterations += session.iterationsBefore
+        return result
+    }
+
+    /// After a return code 0: the solution is not optimal and the dual is infeasible while the
+    /// primal status is unknown.
+    private func needsPrimalClassification(_ job: Job) -> Bool {
+        if !job.extractStatus() { return false }
+        let j = job.ptr.pointee
+        return j.status != GLP_OPT && j.status != GLP_NOFEAS && j.status != GLP_UNBND
+            && j.dualStat == GLP_NOFEAS && j.primStat != GLP_FEAS
+    }
+
+    private func mapSimplex(ret: Int32, job: Job, model: Model, lp: LinearProgram, method: LPMethod, what: String) -> LPResult {
+        let j = job.ptr.pointee
+        var status: LPStatus
+        var message: String
+        var point = false
+        switch ret {
+        case 0:
+            switch j.status {
+            case GLP_OPT:
+                status = .optimal; point = true
+                message = "GLPK \(what): optimal solution found."
+            case GLP_NOFEAS:
+                status = .infeasible
+                message = "GLPK \(what): the LP has no feasible point (primal infeasible). Check the constraints that should admit a solution, e.g. bounds with the wrong sign."
+            case GLP_UNBND:
+                status = .unbounded; point = j.primStat == GLP_FEAS
+                message = "GLPK \(what): the objective is unbounded (a feasible ray improves it forever). Add bounds to the free variables or check the objective sign/sense."
+            default:
+                if j.dualStat == GLP_NOFEAS && j.primStat == GLP_FEAS {
+                    status = .unbounded; point = true
+                    message = "GLPK \(what): the objective is unbounded (primal feasible, dual infeasible). Add bounds or check the objective sense."
+                } else if j.dualStat == GLP_NOFEAS {
+                    status = .infeasibleOrUnbounded
+                    message = "GLPK \(what): no dual feasible solution, so the LP is infeasible or unbounded; solve with primal simplex without presolve to tell which."
+                } else if j.primStat == GLP_NOFEAS {
+                    status = .infeasible
+                    message = "GLPK \(what): the LP has no feasible point."
+                } else {
+                    status = .numericalError
+                    message = "GLPK \(what) stopped without an optimal basis (status \(statusName(j.status))); the LP may be badly scaled — try another method or rescale coefficients."
+                }
+            }
+        case GLP_EBADB, GLP_ESING, GLP_ECOND:
+            status = .numericalError
+            message = "GLPK \(what): the initial basis is \(ret == GLP_EBADB ? "invalid" : ret == GLP_ESING ? "singular" : "ill-conditioned") (\(codeName(ret))); turn presolve on or try another method."
+        case GLP_EBOUND:
+            status = .solverError
+            message = "GLPK \(what): some double-bounded variable has incorrect bounds (GLP_EBOUND); validate() should have caught this — please report it."
+        case GLP_EFAIL:
+            status = .solverError
+            message = "GLPK \(what) failed (GLP_EFAIL), e.g. the problem has no rows or columns or the solver hit an internal failure; try another method."
+        case GLP_EOBJLL, GLP_EOBJUL:
+            status = .notSolved
+            message = "GLPK \(what) stopped at an objective limit (\(codeName(ret)))."
+        case GLP_EITLIM:
+            status = .iterationLimit; point = j.primStat == GLP_FEAS
+            message = "GLPK \(what): iteration limit reached before optimality (GLP_EITLIM); raise the limit or try interior point."
+        case GLP_ETMLIM:
+            status = .timeLimit; point = j.primStat == GLP_FEAS && j.status != GLP_UNDEF
+            message = "GLPK \(what): time limit reached before optimality (GLP_ETMLIM); raise LPOptions.timeLimit, shrink the LP, or try interior point."
+        case GLP_ENOPFS:
+            status = .infeasible
+            message = "GLPK \(what): the presolver proved the LP has no primal feasible solution (GLP_ENOPFS); check the constraints."
+        case GLP_ENODFS:
+            status = .infeasibleOrUnbounded
+            message = "GLPK \(what): the presolver found no dual feasible solution (GLP_ENODFS): the LP is infeasible or unbounded."
+        default:
+            status = .solverError
+            message = "GLPK \(what) returned unexpected code \(ret) (\(codeName(ret)))."
+        }
+        var result = LPResult(status: status, iterations: Int(j.iterations), method: method, message: message)
+        if point { model.fill(&result, job: job, lp: lp) }
+        return result
+    }
+
+    // MARK: interior point
+
+    private func interior(_ lp: LinearProgram, options: LPOptions, session: Session) -> LPResult {
+        let model = Model(lp: lp, dropEmpty: true)
+        let fallbackMethod = rule.simplex == .interiorPoint || rule.simplex == .automatic ? LPMethod.primalSimplex : rule.simplex
+        func fallback(_ why: String) -> LPResult {
+            if let r = session.remaining, r <= 0 {
+                return LPResult(status: .timeLimit, method: .interiorPoint,
+                                message: "GLPK interior point: \(why); no time left for the simplex fallback. Raise LPOptions.timeLimit.")
+            }
+            var simplexOptions = options
+            simplexOptions.presolve = true
+            return simplex(lp, method: fallbackMethod, options: simplexOptions, session: session,
+                           note: "GLPK interior point: \(why); fell back to \(fallbackMethod == .primalSimplex ? "primal" : "dual") simplex with presolve. ")
+        }
+        if let row = model.infeasibleEmptyRow {
+            return LPResult(status: .infeasible, method: .interiorPoint,
+                            message: "The LP is infeasible: \(lp.rowLabel(row)) has no coefficients but its bounds [\(lp.rowLower[row]), \(lp.rowUpper[row])] exclude 0.")
+        }
+        if let col = model.unboundedEmptyColumn {
+            return fallback("\(lp.columnLabel(col)) appears in no row and its cost improves without bound, so the LP is unbounded if feasible")
+        }
+        if model.m == 0 {
+            // Every row and column was empty: the optimum is at the columns' best bounds.
+            var result = LPResult(status: .optimal, method: .interiorPoint,
+                                  message: "The LP has no nonzero coefficients; solved directly (each column at its best bound).")
+            model.fill(&result, job: nil, lp: lp)
+            return result
+        }
+        guard let job = model.build(session: session) else {
+            return session.fatalResult(method: .interiorPoint, note: "", stage: "loading the LP")
+        }
+        defer { job.release(session: session) }
+        var iptcp = glp_iptcp()
+        glp_init_iptcp(&iptcp)
+        // Progress lines are also the deadline checkpoints, so print them (captured) when a time
+        // limit or a progress callback is set.
+        iptcp.msg_lev = session.timeLimit != nil ? max(session.messageLevel, GLP_MSG_ON) : session.messageLevel
+        let ip = UnsafeMutablePointer<glp_iptcp>.allocate(capacity: 1)
+        defer { ip.deallocate() }
+        ip.initialize(to: iptcp)
+        job.ptr.pointee.iptcp = ip
+        if let remaining = session.remaining { liplua_glpk_set_deadline(max(remaining, 0.001)) }
+        let r = job.run(.interior)
+        liplua_glpk_set_deadline(0)
+        if r == LIPLUA_GLPK_DEADLINE {
+            job.dead = true
+            return LPResult(status: .timeLimit, iterations: session.term.lastIteration, method: .interiorPoint,
+                            message: "GLPK interior point: time limit (\(session.timeLimit ?? 0) s) reached after \(session.term.lastIteration) iterations; it was stopped at a progress line. Raise LPOptions.timeLimit or try simplex.")
+        }
+        if r == LIPLUA_GLPK_FATAL {
+            job.dead = true
+            return session.fatalResult(method: .interiorPoint, note: "", stage: "interior point")
+        }
+        let ret = job.ptr.pointee.ret
+        session.iterationsBefore = session.term.lastIteration
+        switch ret {
+        case 0:
+            guard job.extract(interior: true) else {
+                job.dead = true
+                return session.fatalResult(method: .interiorPoint, note: "", stage: "reading the solution")
+            }
+            let st = job.ptr.pointee.status
+            if st == GLP_OPT {
+                var result = LPResult(status: .optimal, iterations: max(Int(job.ptr.pointee.iterations), session.term.lastIteration),
+                                      method: .interiorPoint,
+                                      message: "GLPK interior point: optimal solution found (no crossover: the point is interior-optimal to about 1e-8, not a vertex).")
+                model.fill(&result, job: job, lp: lp)
+                return result
+            }
+            return fallback(st == GLP_NOFEAS
+                ? "no feasible primal-dual solution (GLP_NOFEAS: the LP is infeasible or unbounded; interior point cannot tell which)"
+                : "solution status \(statusName(st)) is not optimal")
+        case GLP_EFAIL:
+            return fallback("the problem has no rows/columns or the solver failed (GLP_EFAIL)")
+        case GLP_ENOCVG:
+            return fallback("very slow convergence or divergence (GLP_ENOCVG)")
+        case GLP_EITLIM:
+            return fallback("iteration limit exceeded (GLP_EITLIM)")
+        case GLP_EINSTAB:
+            return fallback("numerical instability on solving the Newtonian system (GLP_EINSTAB)")
+        default:
+            return fallback("unexpected return code \(ret) (\(codeName(ret)))")
+        }
+    }
+}
+
+// MARK: names of GLPK codes
+
+func codeName(_ c: Int32) -> String {
+    switch c {
+    case 0: return "0"
+    case GLP_EBADB: return "GLP_EBADB"; case GLP_ESING: return "GLP_ESING"; case GLP_ECOND: return "GLP_ECOND"
+    case GLP_EBOUND: return "GLP_EBOUND"; case GLP_EFAIL: return "GLP_EFAIL"; case GLP_EOBJLL: return "GLP_EOBJLL"
+    case GLP_EOBJUL: return "GLP_EOBJUL"; case GLP_EITLIM: return "GLP_EITLIM"; case GLP_ETMLIM: return "GLP_ETMLIM"
+    case GLP_ENOPFS: return "GLP_ENOPFS"; case GLP_ENODFS: return "GLP_ENODFS"; case GLP_EROOT: return "GLP_EROOT"
+    case GLP_ESTOP: return "GLP_ESTOP"; case GLP_EMIPGAP: return "GLP_EMIPGAP"; case GLP_ENOFEAS: return "GLP_ENOFEAS"
+    case GLP_ENOCVG: return "GLP_ENOCVG"; case GLP_EINSTAB: return "GLP_EINSTAB"; case GLP_EDATA: return "GLP_EDATA"
+    case GLP_ERANGE: return "GLP_ERANGE"
+    default: return "code \(c)"
+    }
+}
+
+func statusName(_ s: Int32) -> String {
+    switch s {
+    case GLP_UNDEF: return "GLP_UNDEF"; case GLP_FEAS: return "GLP_FEAS"; case GLP_INFEAS: return "GLP_INFEAS"
+    case GLP_NOFEAS: return "GLP_NOFEAS"; case GLP_OPT: return "GLP_OPT"; case GLP_UNBND: return "GLP_UNBND"
+    default: return "status \(s)"
+    }
+}

@@ -6,6 +6,9 @@
    which invalidates every glp_prob of the thread: callers must not touch them afterwards.
    Swift cannot setjmp, so this lives in C. Checked inputs make it a last resort. */
 #define LIPLUA_GLPK_FATAL (-999)
+/* Returned by the guard when the deadline (liplua_glpk_set_deadline) passed while GLPK printed
+   output; the environment is freed exactly as after a fatal error. */
+#define LIPLUA_GLPK_DEADLINE (-998)
 
 typedef int (*liplua_glpk_body)(void *context);
 
@@ -20,4 +23,20 @@ const char *liplua_glpk_last_fatal(void);
 void liplua_glpk_set_output(int mode);
 const char *liplua_glpk_captured(void);
 void liplua_glpk_clear_captured(void);
+
+/* Every piece of text GLPK prints (one glp_printf call, not necessarily a whole line) is passed
+   to fn(context, text) first. fn returns 1 to suppress it, 0 to let it through to stdout, or -1
+   to leave the decision to the output mode. NULL removes the callback. Thread-local. */
+typedef int (*liplua_glpk_line_fn)(void *context, const char *text);
+void liplua_glpk_set_line_callback(liplua_glpk_line_fn fn, void *context);
+
+/* A wall-clock deadline `seconds` from now (<= 0 clears it). When GLPK prints output inside
+   liplua_glpk_guarded after the deadline, the guard abandons the call and returns
+   LIPLUA_GLPK_DEADLINE. Thread-local. */
+void liplua_glpk_set_deadline(double seconds);
+int liplua_glpk_deadline_hit(void);
+
+/* Incremented every time the guard frees the thread's GLPK environment: a glp_prob created
+   under an older generation is gone and must not be touched (not even deleted). */
+unsigned long liplua_glpk_generation(void);
 #endif
