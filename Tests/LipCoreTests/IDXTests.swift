@@ -166,4 +166,48 @@ import Testing
         let scaled = try x.item(0, scale: 1.0 / 255)
         #expect(scaled.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
+
+    /// End to end: the committed networks in models/ (written by numpy + safetensors),
+    /// loaded by NetworkFile and run on Fashion-MNIST images read by IDXFile, predict the
+    /// same classes as numpy does on the same files (float64 forward pass in python3).
+    @Test(arguments: ["relu", "elu"])
+    func committedModelsPredictLikeNumpy(_ activation: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().path
+        let model = root + "/models/fashion-mnist-300-100-\(activation)-pruned.safetensors"
+        let images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        guard FileManager.default.fileExists(atPath: model),
+              FileManager.default.fileExists(atPath: images) else { return }
+        let count = 300
+        let script = """
+        import gzip, sys, numpy as np
+        from safetensors.numpy import load_file
+        t = load_file(sys.argv[1]); n = int(sys.argv[3])
+        x = np.frombuffer(gzip.open(sys.argv[2]).read()[16:16 + 784 * n], np.uint8).reshape(n, 784) / 255.0
+        for k in (0, 2, 4):
+            x = x @ t[f"{k}.weight"].astype(np.float64).T + t[f"{k}.bias"].astype(np.float64)
+            if k != 4: x = np.maximum(x, 0) if sys.argv[4] == "relu" else np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+        print(" ".join(str(int(c)) for c in x.argmax(1)))
+        """
+        guard let out = try Self.python(script, [model, images, String(count), activation]) else {
+            Issue.record("python3 with numpy and safetensors is needed for the oracle")
+            return
+        }
+        let expected = out.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { Int($0)! }
+        let net = try NetworkFile.load(model, activation: activation == "relu" ? .relu : .elu())
+        #expect(net.sizes == [784, 300, 100, 10])
+        #expect(net.nonzeroWeights == 13310)  // 5% of 266200, as models/README.md states
+        let x = try IDXFile.read(images)
+        var predicted: [Int] = []
+        for i in 0..<count {
+            var a = try x.item(i, scale: 1.0 / 255)
+            for layer in net.layers {
+                var z = layer.matrix.multiply(a)
+                if let b = layer.bias { for j in z.indices { z[j] += b[j] } }
+                a = layer.activation.map { act in z.map { act.value($0) } } ?? z
+            }
+            predicted.append(a.indices.max { a[$0] < a[$1] }!)
+        }
+        #expect(predicted == expected)
+    }
 }
