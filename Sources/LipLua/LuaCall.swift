@@ -117,8 +117,8 @@ public struct LuaCall {
             if !allowed.contains(key) {
                 lua_settop(L, -2)
                 var text = "unknown option '\(key)'"
-                if let near = closest(key, in: allowed) { text += "; did you mean '\(near)'?" }
-                text += "; allowed: \(allowed.sorted().joined(separator: ", "))"
+                if let near = closest(key, in: allowed) { text += "; did you mean '\(near)'?" } else { text += ";" }
+                text += " allowed: \(allowed.sorted().joined(separator: ", "))"
                 throw bad(i, text)
             }
         }

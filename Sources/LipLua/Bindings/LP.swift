@@ -170,11 +170,11 @@ public enum LuaLP {
         var lp = LinearProgram(sense: sense, columns: n, name: try o.string("name") ?? "lp")
         for (j, v) in objEntries {
             guard j <= n else { throw Bad("objective: column index \(j) out of range 1..\(n) (num_columns = \(n))") }
-            guard v.isFinite else { throw Bad("objective: coefficient of column \(j) is \(v)") }
+            guard v.isFinite else { throw Bad("objective: coefficient of column \(j) is \(show(v))") }
             lp.objective[j - 1] = v
         }
         if let c = try o.number("constant") {
-            guard c.isFinite else { throw Bad("constant is \(c)") }
+            guard c.isFinite else { throw Bad("constant is \(show(c))") }
             lp.objectiveConstant = c
         }
 
@@ -220,6 +220,8 @@ public enum LuaLP {
         do { try lp.validate() } catch { throw Bad(error.description) }
         return (lp, options, try o.string("solver"))
     }
+
+    static func show(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
 
     static func num(_ L: OpaquePointer, _ i: Int32, _ what: String) throws -> Double {
         var ok: Int32 = 0
@@ -314,7 +316,7 @@ public enum LuaLP {
             let first = lp.entryValue.count
             func add(_ j: Int, _ v: Double) throws {
                 guard j >= 1, j <= n else { throw Bad("\(where_): column index \(j) out of range 1..\(n)") }
-                guard v.isFinite else { throw Bad("\(where_): coefficient of column \(j) is \(v)") }
+                guard v.isFinite else { throw Bad("\(where_): coefficient of column \(j) is \(show(v))") }
                 guard stamp[j - 1] != r else { throw Bad("\(where_): column \(j) appears twice") }
                 stamp[j - 1] = r
                 lp.entryRow.append(Int32(r)); lp.entryColumn.append(Int32(j - 1)); lp.entryValue.append(v)
@@ -379,7 +381,7 @@ public enum LuaLP {
         for (k, (i, j)) in zip(ia, ja).enumerated() {
             guard i >= 1, i <= m else { throw Bad("entry \(k + 1): row index ia[\(k + 1)] = \(i) out of range 1..\(m)") }
             guard j >= 1, j <= n else { throw Bad("entry \(k + 1): column index ja[\(k + 1)] = \(j) out of range 1..\(n)") }
-            guard ar[k].isFinite else { throw Bad("entry \(k + 1) (row \(i), column \(j)): value is \(ar[k])") }
+            guard ar[k].isFinite else { throw Bad("entry \(k + 1) (row \(i), column \(j)): value is \(show(ar[k]))") }
             count[i] += 1
         }
         for i in 0..<m { count[i + 1] += count[i] }
