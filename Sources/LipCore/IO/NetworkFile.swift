@@ -11,47 +11,47 @@ import Foundation
 ///
 /// "bias" is optional per layer. Layers are W_1..W_d in order.
 public enum NetworkJSON {
+    struct JSparse: Decodable { var rows: Int; var cols: Int; var entries: [[Double]] }
+    struct JLayer: Decodable { var weight: [[Double]]?; var bias: [Double]?; var sparse: JSparse? }
+    struct JNet: Decodable { var layers: [JLayer] }
+
     public static func parse(_ b: [UInt8], activation: Activation, output: Network.Output, source: String) throws -> Network {
+        // Structure and unknown keys via JSONSerialization; numbers via JSONDecoder, which
+        // parses doubles exactly (JSONSerialization on Linux goes through NSDecimalNumber).
         let obj: Any
         do { obj = try JSONSerialization.jsonObject(with: Data(b)) }
         catch { throw NetworkFileError.malformed("\(source): not valid JSON (\(error.localizedDescription))") }
         guard let root = obj as? [String: Any], let layers = root["layers"] as? [Any] else {
             throw NetworkFileError.malformed("\(source): expected a JSON object with a \"layers\" array")
         }
-        func nums(_ a: Any?, _ what: String) throws -> [Double] {
-            guard let arr = a as? [Any] else { throw NetworkFileError.malformed("\(source): \(what) must be an array of numbers") }
-            return try arr.map {
-                guard let n = $0 as? NSNumber, !($0 is Bool) else { throw NetworkFileError.malformed("\(source): \(what) contains a non-number (\($0)); NaN/Inf cannot be written in JSON") }
-                return n.doubleValue
+        for (k, la) in layers.enumerated() {
+            guard let L = la as? [String: Any] else { throw NetworkFileError.malformed("\(source): layer \(k + 1) is not an object") }
+            for key in L.keys where !["weight", "bias", "sparse", "activation"].contains(key) {
+                throw NetworkFileError.unexpectedTensor("\(source): layer \(k + 1) has unknown key '\(key)' (expected weight, sparse, bias)")
             }
         }
+        let net: JNet
+        do { net = try JSONDecoder().decode(JNet.self, from: Data(b)) }
+        catch { throw NetworkFileError.malformed("\(source): layers must hold numbers: weight (array of rows), bias (array), sparse {rows, cols, entries [[i, j, v], ...]}; NaN/Inf cannot be written in JSON (\(error))") }
         var ls: [Layer] = []
-        for (k, la) in layers.enumerated() {
+        for (k, L) in net.layers.enumerated() {
             let l = k + 1
-            guard let L = la as? [String: Any] else { throw NetworkFileError.malformed("\(source): layer \(l) is not an object") }
-            for key in L.keys where !["weight", "bias", "sparse", "activation"].contains(key) {
-                throw NetworkFileError.unexpectedTensor("\(source): layer \(l) has unknown key '\(key)' (expected weight, sparse, bias)")
-            }
-            let bias = L["bias"] == nil || L["bias"] is NSNull ? nil : try nums(L["bias"], "layer \(l) bias")
-            let act: Activation? = k < layers.count - 1 ? activation : nil
-            if let w = L["weight"] {
-                guard let rows = w as? [Any] else { throw NetworkFileError.malformed("\(source): layer \(l) weight must be an array of rows") }
-                let rs = try rows.enumerated().map { try nums($0.element, "layer \(l) weight row \($0.offset)") }
+            let act: Activation? = k < net.layers.count - 1 ? activation : nil
+            if let rs = L.weight {
                 let cols = rs.first?.count ?? 0
                 if let bad = rs.firstIndex(where: { $0.count != cols }) {
                     throw NetworkFileError.shape("\(source): layer \(l) weight row \(bad) has \(rs[bad].count) entries, row 0 has \(cols)")
                 }
-                ls.append(try Layer(weights: .dense(rows: rs.count, cols: cols, values: rs.flatMap { $0 }), bias: bias, activation: act))
-            } else if let s = L["sparse"] as? [String: Any] {
-                guard let r = (s["rows"] as? NSNumber)?.intValue, let c = (s["cols"] as? NSNumber)?.intValue, let es = s["entries"] as? [Any] else {
-                    throw NetworkFileError.malformed("\(source): layer \(l) sparse needs rows, cols, entries")
-                }
-                let trip = try es.map { e -> (Int, Int, Double) in
-                    let t = try nums(e, "layer \(l) sparse entry")
-                    guard t.count == 3 else { throw NetworkFileError.malformed("\(source): layer \(l) sparse entries are [row, col, value]") }
+                do { ls.append(try Layer(weights: .dense(rows: rs.count, cols: cols, values: rs.flatMap { $0 }), bias: L.bias, activation: act)) }
+                catch let e as NetworkError { throw NetworkFileError.shape("\(source): layer \(l): \(e)") }
+            } else if let s = L.sparse {
+                let trip = try s.entries.map { t -> (Int, Int, Double) in
+                    guard t.count == 3, t[0] == t[0].rounded(), t[1] == t[1].rounded() else {
+                        throw NetworkFileError.malformed("\(source): layer \(l) sparse entries are [row, col, value] with integer row and col")
+                    }
                     return (Int(t[0]), Int(t[1]), t[2])
                 }
-                do { ls.append(try Layer(weights: .sparse(try SparseMatrix(rows: r, cols: c, triplets: trip)), bias: bias, activation: act)) }
+                do { ls.append(try Layer(weights: .sparse(try SparseMatrix(rows: s.rows, cols: s.cols, triplets: trip)), bias: L.bias, activation: act)) }
                 catch let e as NetworkError { throw NetworkFileError.shape("\(source): layer \(l): \(e)") }
             } else {
                 throw NetworkFileError.missingTensor("\(source): layer \(l) has neither \"weight\" nor \"sparse\"")
