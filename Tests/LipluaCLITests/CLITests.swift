@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+/// The built `liplua` sits next to the test bundle in the build products directory.
+let lipluaBinary: String = {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+    for _ in 0..<3 {
+        let candidate = dir.appendingPathComponent("liplua").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("liplua").path
+}()
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func liplua(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], cwd: String? = nil) throws -> Run {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: lipluaBinary)
+    p.arguments = args
+    var env = ProcessInfo.processInfo.environment
+    env.removeValue(forKey: "LUA_INIT"); env.removeValue(forKey: "LUA_INIT_5_4"); env.removeValue(forKey: "LIPLUA_STDLIB")
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out; p.standardError = err; p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func tempFile(_ name: String, _ text: String) throws -> String {
+    let dir = URL(fileURLWithPath: "/tmp/lc-\(UUID().uuidString.prefix(8))")   // short: Lua abbreviates long chunk names
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let path = dir.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+@Suite struct CLITests {
+    @Test func binaryExists() {
+        #expect(FileManager.default.isExecutableFile(atPath: lipluaBinary), "liplua not found at \(lipluaBinary)")
+    }
+
+    @Test func scriptSeesArgAndVarargs() throws {
+        let script = try tempFile("args.lua", "print(arg[0], arg[1], arg[2], #arg, select('#', ...), ..., arg[-1] ~= nil)\n")
+        let r = try liplua([script, "a", "b c"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "\(script)\ta\tb c\t2\t2\ta\ttrue\n")   // `...` mid-list gives one value
+        // interpreter options before the script get negative indices
+        let r2 = try liplua(["-e", "x=1", "-e", "print(arg[-1], arg[-2], arg[-3], arg[-5] ~= nil, arg[0])", script, "z"])
+        #expect(r2.stdout.hasPrefix("print(arg[-1], arg[-2], arg[-3], arg[-5] ~= nil, arg[0])\t-e\tx=1\ttrue\t\(script)\n"))
+    }
+
+    @Test func executeStringAndRequire() throws {
+        let r = try liplua(["-e", "print(1 + 1)", "-e", "io.write(math.pi > 3 and 'yes' or 'no', '\\n')"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "2\nyes\n")
+        let r2 = try liplua(["-l", "L=lip", "-e", "print(type(L.lp.solve))"], cwd: "/")
+        #expect(r2.stdout == "function\n")
+        let r3 = try liplua(["-l", "lip", "-e", "print(type(lip.lp))"], cwd: "/tmp")
+        #expect(r3.stdout == "table\n")
+    }
+
+    @Test func scriptErrorExitsOneWithPositionAndTraceback() throws {
+        let script = try tempFile("boom.lua", "local x = 1\nerror('boom')\n")
+        let r = try liplua([script])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("liplua: \(script):2: boom\nstack traceback:"))
+        let r2 = try liplua(["-e", "require('lip').lp.solve{objective = {1}, degre = 3}"])
+        #expect(r2.status == 1)
+        #expect(r2.stderr.hasPrefix("liplua: (command line):1: bad argument #1 to 'solve' (unknown option 'degre'"))
+    }
+
+    @Test func missingScriptAndBadOption() throws {
+        let r = try liplua(["/nonexistent/x.lua"])
+        #expect(r.status == 1)
+        #expect(r.stderr == "liplua: cannot open /nonexistent/x.lua\n")
+        let r2 = try liplua(["-z"])
+        #expect(r2.status == 1)
+        #expect(r2.stderr.hasPrefix("liplua: unrecognized option '-z'\nusage: liplua [options] [script [args]]"))
+        let r3 = try liplua(["-e"])
+        #expect(r3.status == 1)
+        #expect(r3.stderr.hasPrefix("liplua: '-e' needs argument"))
+        let r4 = try liplua(["--stdlib", "/nonexistent", "-e", "print(1)"])
+        #expect(r4.status == 1)
+        #expect(r4.stderr.contains("has no lip/init.lua"))
+    }
+
+    @Test func stdinScripts() throws {
+        let r = try liplua(["-", "x", "y"], stdin: "print('from stdin', ...)\n")
+        #expect(r.stdout == "from stdin\tx\ty\n")
+        // no arguments and stdin not a terminal: run stdin as a script, like lua
+        let r2 = try liplua([], stdin: "print(6 * 7)\n")
+        #expect(r2.status == 0)
+        #expect(r2.stdout == "42\n")
+    }
+
+    @Test func versionNamesLuaAndGLPKAndStdlib() throws {
+        let r = try liplua(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Lua 5.4."))
+        #expect(r.stdout.range(of: #"GLPK \d+\.\d+"#, options: .regularExpression) != nil)
+        #expect(r.stdout.contains("stdlib: "))
+        let r2 = try liplua(["-v"], environment: ["LIPLUA_STDLIB": packageRoot + "/stdlib"])
+        #expect(r2.stdout.contains("($LIPLUA_STDLIB)"))
+    }
+
+    @Test func osExitFlushesAndKeepsCode() throws {
+        let r = try liplua(["-e", "io.write('partial'); print(' line'); os.exit(3)"])
+        #expect(r.status == 3)
+        #expect(r.stdout == "partial line\n")
+        let r2 = try liplua(["-e", "os.exit(false)"])
+        #expect(r2.status == 1)
+    }
+
+    @Test func replThroughAPipe() throws {
+        let r = try liplua(["-i"], stdin: "1 + 1\nerror('oops')\nt = {b = 2, a = {1, 2}}\nt\nfor i = 1, 2 do\nprint(i * 10)\nend\n")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("2\n{a = {1, 2}, b = 2}\n10\n20\n"))
+        #expect(r.stderr.contains("stdin:1: oops"))
+    }
+
+    @Test func replOnAPseudoTerminalWritesHistory() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("liplua-home-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let driver = """
+            import os, pty, sys, time, select
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.environ['HOME'] = sys.argv[2]
+                os.environ.pop('LIPLUA_HISTORY', None)
+                os.execv(sys.argv[1], [sys.argv[1]])
+            out = b''
+            def read_until(token, timeout=10):
+                global out
+                end = time.time() + timeout
+                while token not in out and time.time() < end:
+                    r, _, _ = select.select([fd], [], [], 0.2)
+                    if r:
+                        try: out += os.read(fd, 4096)
+                        except OSError: break
+                return token in out
+            ok1 = read_until(b'> ')
+            os.write(fd, b'6 * 7\\r')
+            ok2 = read_until(b'42')
+            os.write(fd, b'\\x04')
+            read_until(b'\\x00', 3)
+            _, status = os.waitpid(pid, 0)
+            print(ok1, ok2, os.WEXITSTATUS(status))
+            """
+        let py = try tempFile("drive.py", driver)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", py, lipluaBinary, home]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(String(decoding: data, as: UTF8.self) == "True True 0\n")
+        let history = (try? String(contentsOfFile: home + "/.liplua_history", encoding: .utf8)) ?? ""
+        #expect(history.replacingOccurrences(of: "\\040", with: " ").contains("6 * 7"))   // libedit encodes blanks
+    }
+
+    @Test func lpDemoRuns() throws {
+        let r = try liplua([packageRoot + "/scripts/examples/lp_demo.lua"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("status     optimal"))
+        #expect(r.stdout.contains("objective  11"))
+    }
+}
