@@ -81,6 +81,8 @@ public final class LuaVM {
 
     var natives: [NativeBox] = []
     var userdataTypes: [ObjectIdentifier: String] = [:]
+    /// Per-state objects of binding files (e.g. the Lua callback error slot of CoreBindings).
+    var extra: [String: AnyObject] = [:]
     /// Registry reference of the `_lip` table.
     var libraryRef: Int32 = 0
     /// Documentation of native functions, by full name ("lp.solve").

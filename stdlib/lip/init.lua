@@ -38,6 +38,12 @@ setmetatable(lip, {
   end,
 })
 
+--- The problem builder and the one-call path live at the top level (help(lip.lipschitz)).
+lip.lipschitz_problem = (require "_lip").lipschitz_problem
+function lip.lipschitz(options) return require("lip.lipschitz").lipschitz(options) end
+require("lip.doc").register(lip.lipschitz, (require "lip.lipschitz") and
+  select(1, require("lip.doc").get("lipschitz")) or "lip.lipschitz{...}", "lipschitz")
+
 --- Sorted names of the submodules.
 function lip.module_names()
   local names = {}

@@ -7,5 +7,7 @@ extension LuaVM {
             The host's version line: liplua, Lua and LP solver versions, and where the stdlib is.
             """) { call in call.push(call.vm.versionText) }
         installLP()
+        installCore()
+        installHierarchy()
     }
 }
