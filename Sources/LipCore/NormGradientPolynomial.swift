@@ -156,22 +156,24 @@ public func makeLipschitzProblem(_ net: Network, norm: Norm,
 
     // Final monomials: t_i (or u_i, v_i) times the trie path (layers 1, 2, ... ascending).
     var terms = [Monomial: Double](minimumCapacity: norm.kind == .l1 ? 2 * keys.count : keys.count)
-    var reach = [Set<Int32>](repeating: [], count: n0)
+    let nVars = names.count
+    var reachFlags = [Bool](repeating: false, count: n0 * nVars)
     var path: [Int32] = []
     for e in keys.indices where coefs[e] != 0 {
         let node = keys[e] / n0, i = keys[e] % n0
         path.removeAll(keepingCapacity: true)
         var k = node
         while k != 0 { path.append(newId[Int(variable[k])]); k = Int(parent[k]) }
-        for v in path { reach[i].insert(v) }
+        for v in path { reachFlags[i &* nVars &+ Int(v)] = true }
+        var mono = [Int32](); mono.reserveCapacity(path.count + 1)
+        mono.append(Int32(i)); mono.append(contentsOf: path)
+        terms[Monomial(sorted: mono)] = coefs[e]
         if norm.kind == .l1 {
-            terms[Monomial(sorted: [Int32(i)] + path)] = coefs[e]
-            terms[Monomial(sorted: [Int32(n0 + i)] + path)] = -coefs[e]
-        } else {
-            terms[Monomial(sorted: [Int32(i)] + path)] = coefs[e]
+            mono[0] = Int32(n0 + i)
+            terms[Monomial(sorted: mono)] = -coefs[e]
         }
     }
-    let poly = Polynomial(variableNames: names, terms: terms)
+    let poly = Polynomial(variableNames: names, nonzeroTerms: terms)
 
     var constraints: [Polynomial] = []
     switch norm.kind {
@@ -228,7 +230,7 @@ public func makeLipschitzProblem(_ net: Network, norm: Norm,
     }
 
     return LipschitzProblem(polynomial: poly, lower: lower, upper: upper, constraints: constraints, kinds: kinds,
-                            inputReach: reach.map { $0.map(Int.init).sorted() }, lastHiddenReach: lastReach,
+                            inputReach: (0..<n0).map { i in (0..<nVars).filter { reachFlags[i * nVars + $0] } }, lastHiddenReach: lastReach,
                             normName: norm.name, isLocal: inputBox != nil)
 }
 

@@ -61,6 +61,13 @@ public struct Polynomial: Sendable, CustomStringConvertible {
         self.terms = terms.filter { $0.value != 0 }
     }
 
+    /// Adopts `terms` as they are; the caller guarantees that no coefficient is zero
+    /// (skips the filtering copy of `init(variableNames:terms:)`, for large builders).
+    public init(variableNames: [String], nonzeroTerms terms: [Monomial: Double]) {
+        self.variableNames = variableNames
+        self.terms = terms
+    }
+
     public static func constant(_ c: Double, variableNames: [String]) -> Polynomial {
         Polynomial(variableNames: variableNames, terms: c == 0 ? [:] : [.one: c])
     }

@@ -46,6 +46,10 @@ extension Network {
         case exactWidth
         /// A one-sided (causal) band: i ∈ [c_j − s + 1, c_j].
         case causal
+        /// The centred band |i − c_j| ≤ ⌊(s−1)/2⌋ with the centre c_j = ⌊j·n_in/n_out⌋ in every
+        /// layer (the same as `.centered` for square layers; for different widths the band
+        /// starts at input 0 for neuron 0 rather than spreading the ends evenly).
+        case proportional
 
         /// The centre c_j of output neuron j in a layer n_in → n_out: j when n_in = n_out,
         /// otherwise round(j·(n_in − 1)/(n_out − 1)) (the output neurons spread evenly over
@@ -58,8 +62,9 @@ extension Network {
 
         /// True when neuron j of a layer n_in → n_out sees input i.
         public func contains(input i: Int, neuron j: Int, inputs: Int, outputs: Int, sparsity s: Int) -> Bool {
-            let c = Band.center(j, inputs: inputs, outputs: outputs)
+            let c = self == .proportional ? j * inputs / outputs : Band.center(j, inputs: inputs, outputs: outputs)
             switch self {
+            case .proportional: return Swift.abs(i - c) <= (s - 1) / 2
             case .centered: return Swift.abs(i - c) <= (s - 1) / 2
             case .exactWidth: return i >= c - (s - 1) / 2 && i <= c + s / 2
             case .causal: return i >= c - s + 1 && i <= c
