@@ -16,6 +16,7 @@ static _Thread_local liplua_glpk_line_fn line_fn = NULL;
 static _Thread_local void *line_ctx = NULL;
 static _Thread_local double deadline = 0;  /* monotonic seconds; 0 = none */
 static _Thread_local int deadline_hit = 0;
+static _Thread_local int abort_requested = 0;
 static _Thread_local unsigned long generation = 0;  /* counts glp_free_env() resets */
 
 static double now_seconds(void) {
@@ -38,6 +39,10 @@ static int term_hook(void *info, const char *s) {
     append(recent, sizeof recent, s);
     int suppress = -1;
     if (line_fn) suppress = line_fn(line_ctx, s);
+    if (abort_requested && active_guard) {
+        abort_requested = 0;
+        longjmp(*active_guard, 3);
+    }
     /* Deadline: GLPK prints progress while it works, so this is a place to stop solvers that
        have no time limit of their own (glp_interior). Only inside a guard. */
     if (deadline > 0 && active_guard && now_seconds() > deadline) {
@@ -90,6 +95,8 @@ int liplua_glpk_deadline_hit(void) { return deadline_hit; }
 
 unsigned long liplua_glpk_generation(void) { return generation; }
 
+void liplua_glpk_request_abort(void) { abort_requested = 1; }
+
 int liplua_glpk_guarded(liplua_glpk_body body, void *context) {
     jmp_buf env;
     jmp_buf *saved = active_guard;
@@ -101,13 +108,14 @@ int liplua_glpk_guarded(liplua_glpk_body body, void *context) {
         glp_free_env();          /* the only way back to a usable state after glp_error */
         generation++;
         glp_term_hook(term_hook, NULL);
-        return jumped == 2 ? LIPLUA_GLPK_DEADLINE : LIPLUA_GLPK_FATAL;
+        return jumped == 3 ? LIPLUA_GLPK_ABORTED : jumped == 2 ? LIPLUA_GLPK_DEADLINE : LIPLUA_GLPK_FATAL;
     }
     active_guard = &env;
     glp_error_hook(error_hook, NULL);
     /* glp_error prints its message (through term_hook, into `recent`) before the hook runs. */
     fatal_message[0] = 0;
     recent[0] = 0;
+    abort_requested = 0;
     int r = body(context);
     glp_error_hook(NULL, NULL);
     active_guard = saved;

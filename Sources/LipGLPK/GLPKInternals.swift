@@ -117,11 +117,14 @@ final class TermState {
     let clock = ContinuousClock()
     let start: ContinuousClock.Instant
     /// What the hook returns: 1 suppresses GLPK's output, -1 defers to the output mode.
-    let decision: Int32
+    var decision: Int32
     var pending = ""
     var recentLines: [String] = []
     var lastIteration = 0
     var lastObjective = Double.nan
+    /// Interior point: abandon when GLPK announces a Cholesky factor with more nonzeros.
+    var factorLimit: Int? = nil
+    var factorNonzeros: Int? = nil
 
     init(progress: (@Sendable (LPProgress) -> Void)?, decision: Int32) {
         self.progress = progress; self.decision = decision; self.start = clock.now
@@ -134,6 +137,13 @@ final class TermState {
             pending.removeSubrange(...nl)
             recentLines.append(line)
             if recentLines.count > 200 { recentLines.removeFirst(100) }
+            // "Matrix L has 2576352 non-zeros" comes after the symbolic factorisation, before
+            // the numeric one that would take O(Σ column counts²) time.
+            if let limit = factorLimit, line.hasPrefix("Matrix L has "),
+               let count = Int(line.dropFirst("Matrix L has ".count).prefix { $0.isNumber }) {
+                factorNonzeros = count
+                if count > limit { liplua_glpk_request_abort() }
+            }
             if let (it, obj) = TermState.parse(line) {
                 lastIteration = it; lastObjective = obj
                 if let progress {
@@ -173,6 +183,7 @@ final class Session {
     let term: TermState
     let messageLevel: Int32
     let wantsLines: Bool
+    let verbosity: Int
     var iterationsBefore = 0
 
     init(options: LPOptions) {
@@ -180,6 +191,7 @@ final class Session {
         timeLimit = options.timeLimit
         wantsLines = options.progress != nil
         let v = options.verbosity
+        verbosity = v
         switch v {
         case ...0: messageLevel = wantsLines ? GLP_MSG_ON : GLP_MSG_OFF
         case 1: messageLevel = wantsLines ? GLP_MSG_ON : GLP_MSG_ERR

@@ -34,6 +34,11 @@ public struct GLPKSolver: LPSolver {
         public var interiorMinColumns: Int = 50_000
         public var interiorMinNonzeros: Int = 500_000
         public var simplex: LPMethod = .primalSimplex
+        /// Interior point gives up (and falls back to `simplex`) when GLPK's symbolic Cholesky
+        /// factor L of A·Aᵀ has more nonzeros than this: the numeric factorisation, repeated
+        /// every iteration, would be dense and slow (and cannot be interrupted by the time
+        /// limit). `nil` disables the check.
+        public var interiorMaxFactorNonzeros: Int? = 30_000_000
         public init() {}
         public func method(for lp: LinearProgram) -> LPMethod {
             lp.columnCount >= interiorMinColumns && lp.nonzeroCount >= interiorMinNonzeros ? .interiorPoint : simplex
@@ -234,7 +239,14 @@ public struct GLPKSolver: LPSolver {
         glp_init_iptcp(&iptcp)
         // Progress lines are also the deadline checkpoints, so print them (captured) when a time
         // limit or a progress callback is set.
-        iptcp.msg_lev = session.timeLimit != nil ? max(session.messageLevel, GLP_MSG_ON) : session.messageLevel
+        // The factor-size check reads GLPK's output too.
+        // ("Matrix L has … non-zeros" is printed only at GLP_MSG_ALL.)
+        iptcp.msg_lev = rule.interiorMaxFactorNonzeros != nil ? GLP_MSG_ALL
+            : session.timeLimit != nil ? max(session.messageLevel, GLP_MSG_ON) : session.messageLevel
+        session.term.factorLimit = rule.interiorMaxFactorNonzeros
+        let savedDecision = session.term.decision
+        if session.verbosity < 2 && iptcp.msg_lev > session.messageLevel { session.term.decision = 1 }
+        defer { session.term.decision = savedDecision }
         let ip = UnsafeMutablePointer<glp_iptcp>.allocate(capacity: 1)
         defer { ip.deallocate() }
         ip.initialize(to: iptcp)
@@ -242,6 +254,11 @@ public struct GLPKSolver: LPSolver {
         if let remaining = session.remaining { liplua_glpk_set_deadline(max(remaining, 0.001)) }
         let r = job.run(.interior)
         liplua_glpk_set_deadline(0)
+        session.term.factorLimit = nil
+        if r == LIPLUA_GLPK_ABORTED {
+            job.dead = true
+            return fallback("the Cholesky factor of A·Aᵀ would have \(session.term.factorNonzeros ?? 0) nonzeros (limit \(rule.interiorMaxFactorNonzeros ?? 0), AutomaticRule.interiorMaxFactorNonzeros), too dense to factorise every iteration")
+        }
         if r == LIPLUA_GLPK_DEADLINE {
             job.dead = true
             return LPResult(status: .timeLimit, iterations: session.term.lastIteration, method: .interiorPoint,

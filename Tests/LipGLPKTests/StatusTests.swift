@@ -108,6 +108,18 @@ final class Recorder: @unchecked Sendable {
         #expect(r?.method == .interiorPoint && r?.status == .optimal)
     }
 
+    @Test func denseFactorFallsBackToSimplex() throws {
+        var rule = GLPKSolver.AutomaticRule()
+        rule.interiorMaxFactorNonzeros = 5          // tiny, so the transportation LP trips it
+        let r = try GLPKSolver(rule: rule).solve(transportation(), options: options(.interiorPoint))
+        #expect(r.status == .optimal && abs(r.objective - 465) < 1e-9)
+        #expect(r.method == .primalSimplex)
+        #expect(r.message.contains("Cholesky") && r.message.contains("fell back"), "\(r.message)")
+        rule.interiorMaxFactorNonzeros = nil
+        let r2 = try GLPKSolver(rule: rule).solve(transportation(), options: options(.interiorPoint))
+        #expect(r2.method == .interiorPoint && abs(r2.objective - 465) < 1e-6)
+    }
+
     @Test func solvesOnManyThreadsAtOnce() {
         let results = UnsafeMutableBufferPointer<Double>.allocate(capacity: 8)
         defer { results.deallocate() }

@@ -9,6 +9,8 @@
 /* Returned by the guard when the deadline (liplua_glpk_set_deadline) passed while GLPK printed
    output; the environment is freed exactly as after a fatal error. */
 #define LIPLUA_GLPK_DEADLINE (-998)
+/* Returned when the line callback called liplua_glpk_request_abort() (same clean-up). */
+#define LIPLUA_GLPK_ABORTED (-997)
 
 typedef int (*liplua_glpk_body)(void *context);
 
@@ -39,4 +41,7 @@ int liplua_glpk_deadline_hit(void);
 /* Incremented every time the guard frees the thread's GLPK environment: a glp_prob created
    under an older generation is gone and must not be touched (not even deleted). */
 unsigned long liplua_glpk_generation(void);
+
+/* Called from the line callback: abandon the guarded GLPK call right after this line. */
+void liplua_glpk_request_abort(void);
 #endif
