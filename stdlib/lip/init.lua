@@ -18,6 +18,8 @@ lip._modules = {
   doc       = "documentation: help(x), lip.doc.register",
   test      = "the spec runner: describe / it / expect",
   repl      = "the interactive loop and value printer",
+  script    = "command-line options and helpers for experiment scripts",
+  lipschitz = "the one-call path behind lip.lipschitz{...}",
 }
 
 setmetatable(lip, {

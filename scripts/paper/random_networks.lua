@@ -1,0 +1,176 @@
+-- LiPopt-k beside UBP and LBS on random networks, as in LiPopt's experiments (METHOD §6):
+-- bias-free ELU networks with PyTorch's default initialisation, banded sparsity s (hidden
+-- neuron j sees inputs i with |i - j| <= (s - 1)/2), a scalar output, N networks per
+-- (width, sparsity). Prints a table while it runs; writes CSV, JSON and SVG plots.
+--
+--   liplua scripts/paper/random_networks.lua                    (a few minutes on 2 cores)
+--   liplua scripts/paper/random_networks.lua --hidden 2 --widths 20 --sparsities 3,5
+--   liplua scripts/paper/random_networks.lua --paper            (the paper-sized grid)
+local lip = require "lip"
+local report = lip.report
+local clock = lip.script.clock
+
+local o = lip.script.options(arg, {
+  usage = "liplua scripts/paper/random_networks.lua [options]",
+  description = "LiPopt-k vs the product bound (UBP) and the sampled lower bound (LBS) on random ELU networks.",
+  { "hidden", "integer", 1, "hidden layers (1 or 2); every layer has the same width" },
+  { "widths", "list", { 20, 40 }, "widths (input and hidden)" },
+  { "sparsities", "list", { 5, 10 }, "band sparsities s" },
+  { "nets", "integer", 3, "networks per configuration (seeds first_seed..)" },
+  { "first_seed", "integer", 0, "seed of the first network" },
+  { "degrees", "list", { 3 }, "LiPopt degrees k" },
+  { "families", "strings", { "by_input", "path" }, "product families" },
+  { "budget", "number", 60, "time limit of one LiPopt LP solve, seconds" },
+  { "samples", "integer", 2000, "LBS sample points in [-5, 5]^n" },
+  { "out", "string", "results/random", "output folder" },
+  { "paper", "flag", false, "the paper-sized grid (1 hidden: widths 40, 80, s = 5..20; 10 networks; k = 3, 4)" },
+  { "quiet", "flag", false, "no per-run lines" },
+})
+if o.paper then
+  o.widths = o.hidden == 1 and { 40, 80 } or { 20, 40 }
+  o.sparsities = o.hidden == 1 and { 5, 10, 15, 20 } or { 3, 5, 7, 9 }
+  o.nets = 10
+  o.degrees = { 3, 4 }
+end
+if o.hidden ~= 1 and o.hidden ~= 2 then io.stderr:write("--hidden must be 1 or 2\n"); os.exit(2) end
+lip.script.mkdir(o.out)
+
+local runs = {}        -- one row per (network, method)
+local function add(row) runs[#runs + 1] = row end
+
+local total = #o.widths * #o.sparsities * o.nets
+local done = 0
+local t_start = clock()
+local methods = { "LBS", "UBP" }
+for _, k in ipairs(o.degrees) do
+  for _, fam in ipairs(o.families) do methods[#methods + 1] = string.format("LiPopt-%d %s", k, fam) end
+end
+
+print(string.format("random networks: %d hidden layer(s), widths %s, sparsities %s, %d networks each, degrees %s, families %s, budget %gs",
+  o.hidden, table.concat(o.widths, ","), table.concat(o.sparsities, ","), o.nets,
+  table.concat(o.degrees, ","), table.concat(o.families, ","), o.budget))
+for _, width in ipairs(o.widths) do
+  for _, s in ipairs(o.sparsities) do
+    for n = 0, o.nets - 1 do
+      local seed = o.first_seed + n
+      local sizes = { width }
+      for _ = 1, o.hidden do sizes[#sizes + 1] = width end
+      sizes[#sizes + 1] = 1
+      local net = lip.nn.random { sizes = sizes, sparsity = s, activation = "elu", bias = false, seed = seed }
+      local base = { hidden = o.hidden, width = width, sparsity = s, seed = seed }
+      local function row(method, bound, seconds, status, extra)
+        local r = { method = method, bound = bound, seconds = seconds, status = status }
+        for key, v in pairs(base) do r[key] = v end
+        for key, v in pairs(extra or {}) do r[key] = v end
+        add(r)
+        return r
+      end
+      local t = clock()
+      local lbs = lip.bounds.sampled(net, "linf", { samples = o.samples, seed = seed })
+      row("LBS", lbs, clock() - t, "estimate")
+      t = clock()
+      local ubp = lip.bounds.product(net, "linf")
+      row("UBP", ubp, clock() - t, "certified")
+      local problem = lip.lipschitz_problem { network = net, norm = "linf" }
+      for _, k in ipairs(o.degrees) do
+        for _, fam in ipairs(o.families) do
+          local method = string.format("LiPopt-%d %s", k, fam)
+          local ok, r = pcall(lip.hierarchy.krivine, problem, { degree = k, products = fam, time_limit = o.budget })
+          if ok then
+            local status = r.status == "optimal" and "certified" or r.status
+            local x = row(method, r.certified, r.seconds, status,
+                          { lp_value = r.lp_value, rows = r.rows, cols = r.cols, nnz = r.nnz,
+                            build_seconds = r.build_seconds, solve_seconds = r.solve_seconds })
+            if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)) then
+              x.status = x.status .. " (chain violated!)"
+            end
+            if not o.quiet then
+              print(string.format("  w=%d s=%d seed=%d  %-20s bound %-12.6g LBS %.6g UBP %.6g  %dx%d  %.2fs  %s",
+                width, s, seed, method, r.certified or 0 / 0, lbs, ubp, r.rows, r.cols, r.seconds, x.status))
+            end
+          else
+            row(method, nil, 0, "refused: " .. tostring(r):gsub("\n.*", ""))
+            if not o.quiet then print(string.format("  w=%d s=%d seed=%d  %-20s refused: %s", width, s, seed, method, tostring(r):gsub("\n.*", ""))) end
+          end
+        end
+      end
+      done = done + 1
+      report.progress(done, total, "networks")
+    end
+  end
+end
+
+-- Summary per (width, sparsity, method): mean and median bound and time over the networks.
+local function median(xs)
+  if #xs == 0 then return nil end
+  table.sort(xs)
+  local m = #xs // 2
+  return #xs % 2 == 1 and xs[m + 1] or (xs[m] + xs[m + 1]) / 2
+end
+local summary = {}
+for _, width in ipairs(o.widths) do
+  for _, s in ipairs(o.sparsities) do
+    for _, method in ipairs(methods) do
+      local bounds, times, ok, n = {}, {}, 0, 0
+      for _, r in ipairs(runs) do
+        if r.width == width and r.sparsity == s and r.method == method then
+          n = n + 1
+          if r.bound then bounds[#bounds + 1] = r.bound; times[#times + 1] = r.seconds end
+          if r.status == "certified" or r.status == "estimate" then ok = ok + 1 end
+        end
+      end
+      local sum, tsum = 0, 0
+      for i = 1, #bounds do sum = sum + bounds[i]; tsum = tsum + times[i] end
+      summary[#summary + 1] = {
+        hidden = o.hidden, width = width, sparsity = s, method = method,
+        kind = method == "LBS" and "lower estimate" or "certificate",
+        mean = #bounds > 0 and sum / #bounds or nil, median = median(bounds),
+        mean_seconds = #times > 0 and tsum / #times or nil, completed = string.format("%d/%d", ok, n),
+      }
+    end
+  end
+end
+
+local columns = {
+  { key = "width", title = "width" }, { key = "sparsity", title = "s" }, { key = "method", title = "method" },
+  { key = "kind", title = "kind" }, { key = "mean", title = "mean bound" }, { key = "median", title = "median" },
+  { key = "mean_seconds", title = "mean s", format = "%.2f" }, { key = "completed", title = "done" },
+}
+print()
+print(report.table(summary, columns))
+
+local stem = string.format("%s/random-%dhidden", o.out, o.hidden)
+report.csv(stem .. "-runs.csv", runs, { "hidden", "width", "sparsity", "seed", "method", "bound", "status",
+  "seconds", "lp_value", "rows", "cols", "nnz", "build_seconds", "solve_seconds" })
+report.csv(stem .. "-summary.csv", summary, { "hidden", "width", "sparsity", "method", "kind", "mean", "median", "mean_seconds", "completed" })
+report.json(stem .. ".json", { options = o, runs = runs, summary = summary,
+  machine = { seconds = clock() - t_start } })
+local fh = io.open(stem .. "-summary.md", "w")
+fh:write(report.markdown(summary, columns), "\n")
+fh:close()
+
+-- Plots: mean bound versus sparsity per method (one plot per width), and bound versus time.
+for _, width in ipairs(o.widths) do
+  local series = {}
+  for _, method in ipairs(methods) do
+    local pts = {}
+    for _, r in ipairs(summary) do
+      if r.width == width and r.method == method and r.mean then pts[#pts + 1] = { r.sparsity, r.mean } end
+    end
+    if #pts > 0 then series[#series + 1] = { name = method, points = pts, lower_bound = method == "LBS" } end
+  end
+  report.svg_plot(string.format("%s-w%d-bound-vs-sparsity.svg", stem, width), {
+    title = string.format("Lipschitz bounds (l-inf), %d hidden layer(s) of width %d, mean of %d networks", o.hidden, width, o.nets),
+    xlabel = "band sparsity s", ylabel = "bound", series = series })
+end
+local tseries = {}
+for _, method in ipairs(methods) do
+  if method ~= "LBS" and method ~= "UBP" then
+    local pts = {}
+    for _, r in ipairs(runs) do if r.method == method and r.bound then pts[#pts + 1] = { r.seconds, r.bound / (r.seconds and 1 or 1) } end end
+    tseries[#tseries + 1] = { name = method, points = pts, style = "points" }
+  end
+end
+report.svg_plot(stem .. "-bound-vs-time.svg", { title = "LiPopt bound versus time (every network)",
+  xlabel = "seconds", ylabel = "certified bound", series = tseries })
+print(string.format("\nwrote %s-runs.csv, -summary.csv, -summary.md, .json and SVG plots (%.1f s in all)", stem, clock() - t_start))
