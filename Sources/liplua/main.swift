@@ -204,6 +204,8 @@ func historyPath() -> String {
 func runREPL(_ vm: LuaVM) -> Never {
     let feed: LuaFunction
     do {
+        // the umbrella is lazy, so having `lip` at hand in the REPL costs nothing
+        try vm.run(string: "if lip == nil then lip = require 'lip' end", chunkName: "=(repl)")
         guard case .function(let f)? = try vm.run(string: "return require('lip.repl').feed", chunkName: "=(repl)").first else {
             throw LuaError(message: "lip.repl.feed is not a function")
         }
