@@ -113,7 +113,7 @@ doc.register(script.mkdir, "lip.script.mkdir(path)\nCreates a folder and its par
 --- script.clock() -> seconds (wall clock, sub-second resolution when available).
 function script.clock()
   local native = require "_lip"
-  if native.wall_clock then return native.wall_clock() end
+  if native.clock then return native.clock() end
   return os.time()
 end
 

@@ -648,10 +648,10 @@ extension LuaVM {
             }
             return 1
         }
-        register(module: "", name: "wall_clock", doc: """
-            _lip.wall_clock() -> seconds
-            Wall-clock time in seconds with sub-second resolution (for timing experiments).
-            """) { c in c.push(Date().timeIntervalSince1970) }
+        register(module: "", name: "peak_rss", doc: """
+            _lip.peak_rss() -> bytes
+            The peak resident memory of this process so far (getrusage), for benchmarks.
+            """) { c in c.push(peakResidentSetBytes()) }
         register(module: "", name: "isatty", doc: """
             _lip.isatty(fd) -> boolean
             Whether file descriptor fd (0 stdin, 1 stdout, 2 stderr) is a terminal.
