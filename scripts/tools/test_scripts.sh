@@ -19,6 +19,7 @@ check random-1hidden "$bin" scripts/paper/random_networks.lua --widths 6,8 --spa
 check random-2hidden "$bin" scripts/paper/random_networks.lua --hidden 2 --widths 5 --sparsities 3 --nets 2 \
   --degrees 3 --families by_input,path --samples 300 --out "$out/r2"
 check mnist-local "$bin" scripts/paper/mnist.lua --no_global_lipopt --images 1 --radius 0.005 --samples 300 --out "$out/m"
+check readme-example "$bin" scripts/examples/readme.lua
 check help "$bin" scripts/paper/random_networks.lua --help
 check bad-option sh -c "! '$bin' scripts/paper/random_networks.lua --widht 3 2>/dev/null"
 
