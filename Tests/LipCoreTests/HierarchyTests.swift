@@ -56,28 +56,9 @@ func solveGLPK(_ problem: LipschitzProblem, degree: Int, family: ProductFamily, 
     return try KrivineHierarchy.solve(problem, options: o)
 }
 
-/// Loads a test-vector .npz (W1..Wd) with numpy, as JSON, into a bias-free ELU network.
+/// Loads a test-vector .npz (W1..Wd, bias-free) as an ELU network.
 func loadTestNetwork(_ file: String) throws -> Network {
-    let path = "/work/shared/testdata/" + file
-    let script = """
-    import json, numpy as np, sys
-    z = np.load(sys.argv[1]); ks = sorted(z.files, key=lambda k: int(k[1:]))
-    print(json.dumps([[k, list(z[k].shape), z[k].astype(float).ravel().tolist()] for k in ks]))
-    """
-    let proc = Process()
-    proc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    proc.arguments = ["python3", "-c", script, path]
-    let pipe = Pipe()
-    proc.standardOutput = pipe
-    try proc.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    proc.waitUntilExit()
-    let arr = try JSONSerialization.jsonObject(with: data) as! [[Any]]
-    let tensors = arr.map { e in
-        NamedTensor(name: e[0] as! String, shape: (e[1] as! [NSNumber]).map(\.intValue),
-                    values: (e[2] as! [NSNumber]).map(\.doubleValue))
-    }
-    return try networkFromTensors(tensors, activation: .elu(alpha: 1), output: .index(0), source: file)
+    try NetworkFile.load("/work/shared/testdata/" + file, activation: .elu(alpha: 1), output: .index(0))
 }
 
 func rel(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
