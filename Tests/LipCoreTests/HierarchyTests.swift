@@ -223,6 +223,32 @@ struct HierarchyGLPKTests {
         }
     }
 
+    @Test func nonBoxDualBalls() throws {
+        // ℓ1 (simplex constraint 1 − Σ(u+v)) and ℓ2 (1 − Σ t² plus the box): sound, and for ℓ1
+        // the simplex certificate λ·G + Σ u_i(λ − a_i) + v_i(λ + a_i) makes by_input tight-ish.
+        for seed in UInt64(0)..<3 {
+            let net = try Network.random(sizes: [3, 3, 1], seed: seed + 20)
+            for norm in [Norm.l1, Norm.l2] {
+                let problem = try makeLipschitzProblem(net, norm: norm)
+                #expect(!problem.constraints.isEmpty)
+                let exact = try exactMaximum(problem).value
+                let b = try solveGLPK(problem, degree: 3, family: .multilinear, pattern: .chordal)
+                let c = try #require(b.certifiedBound)
+                #expect(b.status == .optimal)
+                #expect(c >= exact * (1 - 1e-12), "\(norm.name) seed \(seed): \(c) < exact \(exact)")
+                let ubp = try productBound(net, norm: norm)
+                // The LP relaxation of the ℓ2 ball is weak (products of G = 1 − Σt² with the box):
+                // sound, but not always below the spectral product bound. ℓ1 is polyhedral.
+                if norm.name == "l1" { #expect(c <= ubp * (1 + 1e-9), "\(norm.name) seed \(seed): \(c) > UBP \(ubp)") }
+                if norm.name == "l1" {
+                    let bi = try solveGLPK(problem, degree: 3, family: .byInput)
+                    let ci = try #require(bi.certifiedBound)
+                    #expect(ci >= exact * (1 - 1e-12))
+                }
+            }
+        }
+    }
+
     @Test func bernsteinAtFullDegreeIsExact() throws {
         for seed in UInt64(0)..<3 {
             let net = try Network.random(sizes: [2, 3, 1], seed: seed + 10)
