@@ -39,3 +39,41 @@ int liplua_pcall_tostring(lua_State *L, int idx) {
     lua_pushvalue(L, idx);
     return lua_pcall(L, 1, 1, 0);
 }
+
+/* Ctrl-C as lua.c handles it: the signal handler only installs a hook; the hook raises
+   "interrupted!" at the next Lua instruction, inside Lua (never across a Swift frame:
+   a Swift function that calls back into Lua does so under its own lua_pcall). */
+#include <signal.h>
+static lua_State *volatile interrupt_state = NULL;
+
+static void interrupt_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_error(L, "interrupted!");
+}
+
+static void interrupt_action(int sig) {
+    signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
+    if (interrupt_state)
+        lua_sethook(interrupt_state, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
+
+void liplua_interruptible_begin(struct lua_State *L) {
+    interrupt_state = L;
+    signal(SIGINT, interrupt_action);
+}
+
+void liplua_interruptible_end(void) {
+    signal(SIGINT, SIG_DFL);
+    interrupt_state = NULL;
+}
+
+void liplua_reset_signals(void) {
+    /* A parent (a test runner, a job control shell) may have blocked or ignored signals;
+       both survive exec. Start from the defaults so Ctrl-C and kill behave as expected. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+}

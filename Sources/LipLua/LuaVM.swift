@@ -224,6 +224,16 @@ public final class LuaVM {
         return "(error object is a \(String(cString: luaL_typename(L, -1))) value)"
     }
 
+    /// Restores default signal handling (unblocks signals a parent may have blocked).
+    public static func resetSignals() { liplua_reset_signals() }
+
+    /// Runs `body` with Ctrl-C turned into the Lua error "interrupted!" (as lua.c does).
+    public func interruptible<R>(_ body: () throws -> R) rethrows -> R {
+        if let L = state { liplua_interruptible_begin(L) }
+        defer { liplua_interruptible_end() }
+        return try body()
+    }
+
     // MARK: globals and the `arg` table
 
     /// Sets `arg` as lua.c does: `arg[0]` is the script, `arg[1...]` its arguments and

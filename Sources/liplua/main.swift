@@ -46,6 +46,8 @@ func finish(_ code: Int32) -> Never {
     exit(code)
 }
 
+LuaVM.resetSignals()
+
 // MARK: collect arguments (lua.c's collectargs)
 
 let argv = CommandLine.arguments
@@ -165,7 +167,7 @@ for action in actions {
     let ok = report {
         switch action.kind {
         case "e":
-            try vm.run(string: action.value, chunkName: "=(command line)")
+            try vm.interruptible { try vm.run(string: action.value, chunkName: "=(command line)") }
         case "l":
             var global = action.value, module = action.value
             if let eq = action.value.firstIndex(of: "=") {
@@ -188,7 +190,7 @@ if let s = scriptIndex {
         if !fromStdin, !FileManager.default.isReadableFile(atPath: name) {
             throw LuaError(message: "cannot open \(name)")
         }
-        try vm.run(file: fromStdin ? "-" : name, arguments: Array(argv[(s + 1)...]))
+        try vm.interruptible { try vm.run(file: fromStdin ? "-" : name, arguments: Array(argv[(s + 1)...])) }
     }
     if !ok { finish(1) }
 }
@@ -242,7 +244,7 @@ func runREPL(_ vm: LuaVM) -> Never {
             _ = write_history(history)
         }
         do {
-            let r = try feed.call([line])
+            let r = try vm.interruptible { try feed.call([line]) }
             more = r.first?.stringValue == "more"
         } catch {
             writeError("\(error)")

@@ -157,8 +157,12 @@ func tempFile(_ name: String, _ text: String) throws -> String {
             os.write(fd, b'6 * 7\\r')
             ok2 = read_until(b'42')
             os.write(fd, b'\\x04')
-            read_until(b'\\x00', 3)
-            _, status = os.waitpid(pid, 0)
+            for _ in range(50):
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done: break
+                read_until(b'\\x00', 0.1)
+            else:
+                os.kill(pid, 9); done, status = os.waitpid(pid, 0)
             print(ok1, ok2, os.WEXITSTATUS(status))
             """
         let py = try tempFile("drive.py", driver)
@@ -173,6 +177,25 @@ func tempFile(_ name: String, _ text: String) throws -> String {
         #expect(String(decoding: data, as: UTF8.self) == "True True 0\n")
         let history = (try? String(contentsOfFile: home + "/.liplua_history", encoding: .utf8)) ?? ""
         #expect(history.replacingOccurrences(of: "\\040", with: " ").contains("6 * 7"))   // libedit encodes blanks
+    }
+
+    @Test func ctrlCInterruptsRunningLua() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: lipluaBinary)
+        p.arguments = ["-e", "io.write('looping\\n'); io.stdout:flush(); while true do end"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        _ = out.fileHandleForReading.availableData   // wait until the loop runs
+        p.interrupt()                                  // SIGINT
+        let deadline = Date().addingTimeInterval(10)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL); Issue.record("SIGINT did not stop liplua") }
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        let text = String(decoding: e, as: UTF8.self)
+        #expect(text.hasPrefix("liplua: ") && text.contains("interrupted!"))
     }
 
     @Test func lpDemoRuns() throws {

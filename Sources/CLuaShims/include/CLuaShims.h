@@ -23,4 +23,11 @@ int liplua_traceback(struct lua_State *L);
 /* Protected helpers: run an operation that may raise (metamethods) under lua_pcall and
    report failure as a status instead of a longjmp. */
 int liplua_pcall_tostring(struct lua_State *L, int idx);   /* pushes string or error; returns status */
+
+/* Between begin and end, SIGINT (Ctrl-C) interrupts the running Lua code with the error
+   "interrupted!" (as lua.c does); a second Ctrl-C terminates the process. */
+void liplua_interruptible_begin(struct lua_State *L);
+void liplua_interruptible_end(void);
+/* Unblocks every signal and restores SIGINT/SIGTERM to their defaults (called at start-up). */
+void liplua_reset_signals(void);
 #endif
