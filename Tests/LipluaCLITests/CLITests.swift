@@ -144,26 +144,28 @@ func tempFile(_ name: String, _ text: String) throws -> String {
                 os.environ.pop('LIPLUA_HISTORY', None)
                 os.execv(sys.argv[1], [sys.argv[1]])
             out = b''
-            def read_until(token, timeout=10):
+            def read_until(pred, timeout=10):
                 global out
                 end = time.time() + timeout
-                while token not in out and time.time() < end:
-                    r, _, _ = select.select([fd], [], [], 0.2)
+                while not pred() and time.time() < end:
+                    r, _, _ = select.select([fd], [], [], 0.1)
                     if r:
                         try: out += os.read(fd, 4096)
                         except OSError: break
-                return token in out
-            ok1 = read_until(b'> ')
+                return pred()
+            ok1 = read_until(lambda: b'> ' in out)
             os.write(fd, b'6 * 7\\r')
-            ok2 = read_until(b'42')
+            # the answer, then the next prompt (so ^D reaches readline, not the cooked tty)
+            ok2 = read_until(lambda: b'42' in out and out.rfind(b'> ') > out.find(b'42'))
             os.write(fd, b'\\x04')
-            for _ in range(50):
+            for _ in range(100):
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done: break
-                read_until(b'\\x00', 0.1)
+                read_until(lambda: False, 0.05)
             else:
                 os.kill(pid, 9); done, status = os.waitpid(pid, 0)
-            print(ok1, ok2, os.WEXITSTATUS(status))
+            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 'killed'
+            print(ok1, ok2, code)
             """
         let py = try tempFile("drive.py", driver)
         let p = Process()
