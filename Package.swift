@@ -23,10 +23,10 @@ let package = Package(
         .target(name: "CGLPKShims", dependencies: ["CGLPK"], linkerSettings: [.linkedLibrary("glpk")]),
 
         // MARK: implementation details: Swift modules (arrows point down)
-        .target(name: "LipLP"),
-        .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"]),
-        .target(name: "LipCore", dependencies: ["LipLP", "CZlib"]),
-        .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"]),
+        .target(name: "LipLP", exclude: ["README.md"]),
+        .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
+        .target(name: "LipCore", dependencies: ["LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
+        .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
         .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CEdit"]),
 
         // MARK: tests

@@ -191,5 +191,9 @@ describe("LiPopt from Lua", function()
                                 input_box = { center = { 0.1, 0.2, 0.3, 0.4 }, radius = 0.05 } }
     expect(loc.chain_ok).to_be(true)
     expect(loc.certified <= r.certified + 1e-9).to_be(true)   -- local ranges are inside the global ones
+    expect(r.best).to_be(math.min(r.certified, r.ubp))
+    local l2 = lip.lipschitz { network = net, norm = "l2", degree = 2, products = "path", quiet = true, samples = 500 }
+    expect(l2.best <= l2.ubp and l2.best <= l2.certified).to_be(true)
+    expect(l2.lbs <= l2.best).to_be(true)
   end)
 end)

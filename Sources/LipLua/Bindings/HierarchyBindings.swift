@@ -186,9 +186,10 @@ extension LuaVM {
             guard opts.degree >= 1 && opts.degree <= 64 else { throw LuaArgumentError(argument: 2, detail: "option 'degree': \(opts.degree) must be in 1..64") }
             let names = problem.variableNames
             // Family.
-            if let s = try o.string("products") {
+            let productsType = try o.withField("products") { L, i in lua_type(L, i) }
+            if productsType == LUA_TSTRING, let s = try o.string("products") {
                 opts.family = try ProductFamily.named(s)
-            } else if o.has("products") {
+            } else if productsType != nil {
                 let vm = c.vm
                 opts.family = try o.withField("products") { L, i -> ProductFamily in
                     if lua_type(L, i) == LUA_TFUNCTION {
@@ -214,9 +215,10 @@ extension LuaVM {
                 } ?? .byInput
             }
             // Pattern.
-            if let s = try o.string("sparsity") {
+            let sparsityType = try o.withField("sparsity") { L, i in lua_type(L, i) }
+            if sparsityType == LUA_TSTRING, let s = try o.string("sparsity") {
                 opts.pattern = try SparsityPattern.named(s)
-            } else if let sets = try o.withField("sparsity", { L, i in try readSets(L, i, names: names) }) {
+            } else if sparsityType != nil, let sets = try o.withField("sparsity", { L, i in try readSets(L, i, names: names) }) {
                 opts.pattern = .sets(sets)
             }
             if let m = try o.choice("method", LPMethod.allCases.map(\.rawValue)) { opts.method = LPMethod(rawValue: m)! }
