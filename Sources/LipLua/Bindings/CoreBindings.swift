@@ -325,7 +325,7 @@ extension LuaVM {
             "info": { c in
                 let net = try c.network(1)
                 c.pushRecord(["sizes": net.sizes, "depth": net.depth, "nonzeros": net.nonzeroWeights,
-                              "output": net.output.description,
+                              "output": outputText(net.output),
                               "activations": net.layers.dropLast().map { $0.activation?.name ?? "identity" },
                               "bias": net.layers.contains { $0.bias != nil }])
                 return 1
@@ -333,11 +333,7 @@ extension LuaVM {
         ], describe: { o in
             let n = o.net
             let acts = Set(n.layers.dropLast().compactMap { $0.activation?.name }).sorted().joined(separator: ",")
-            let out: String
-            switch n.output {
-            case .index(let i): out = "output \(i + 1)"
-            case .vector: out = "output cᵀ·logits"
-            }
+            let out = outputText(n.output)
             return "network \(n.sizes.map(String.init).joined(separator: "-")) (\(acts.isEmpty ? "linear" : acts), \(n.nonzeroWeights) nonzero weights, \(out))"
         })
 
@@ -764,6 +760,14 @@ func readPolynomialList(_ L: OpaquePointer, _ first: Int32, count: Int, names: [
         catch let p as LuaRead.Problem { throw LuaRaise("\(what) result [\(k + 1)]: \(p.text)") }
     }
     return out
+}
+
+/// The output selection as Lua users number it (1-based).
+func outputText(_ o: Network.Output) -> String {
+    switch o {
+    case .index(let i): return "output \(i + 1)"
+    case .vector(let c): return "output cᵀz with c = {\(c.prefix(6).map { "\($0)" }.joined(separator: ", "))\(c.count > 6 ? ", ..." : "")}"
+    }
 }
 
 func readBoxArgument(_ c: LuaCall, _ i: Int, size: Int) throws -> (lower: [Double], upper: [Double]) {

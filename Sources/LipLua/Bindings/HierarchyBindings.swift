@@ -146,7 +146,7 @@ final class ProgressPrinter: @unchecked Sendable {
 extension LuaVM {
     static let krivineOptionKeys = ["degree", "products", "sparsity", "solver", "method", "time_limit", "quiet",
                                     "progress", "max_rows", "max_columns", "max_nonzeros", "max_memory",
-                                    "certificate", "write_lp", "write_format", "estimate_only"]
+                                    "certificate", "write_lp", "write_format", "estimate_only", "verbose"]
 
     static let krivineDoc = """
         lip.hierarchy.krivine(problem, options) -> result
@@ -165,7 +165,8 @@ extension LuaVM {
           time_limit seconds for the LP solve
           max_rows, max_columns, max_nonzeros, max_memory (bytes): refuse larger LPs before building
           quiet      no progress output (default: progress on stderr when it is a terminal)
-          progress   true/false to force the progress display
+          progress   true/false to force the progress display (one line on stderr)
+          verbose    print the LP solver's own log (GLPK's lines, on stdout)
           certificate how many of the largest multipliers to return (default 10)
           write_lp   a path: write the LP there (write_format "mps" (default) or "lp") before solving
           estimate_only  return the size estimate only
@@ -231,7 +232,8 @@ extension LuaVM {
             opts.solver = try c.vm.solver(named: try o.string("solver"))
             let quiet = try o.boolean("quiet") ?? false
             let showProgress = try o.boolean("progress") ?? (!quiet && isatty(2) != 0)
-            opts.quiet = !showProgress
+            // The solver's own log (GLPK's lines on stdout) only on request; progress is ours.
+            opts.quiet = !(try o.boolean("verbose") ?? false)
             var printer: ProgressPrinter? = nil
             if showProgress {
                 let p = ProgressPrinter(label: "LiPopt-\(opts.degree) [\(opts.family.name)]")
