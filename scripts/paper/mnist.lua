@@ -103,6 +103,7 @@ for _, r in ipairs(rows) do
 end
 local series = {}
 for _, m in ipairs(order) do series[#series + 1] = { name = m, points = by_method[m], lower_bound = m == "LBS", style = "points" } end
-report.svg_plot(stem .. ".svg", { title = "pruned 784-300-100-10, logit " .. o.logit .. ": settings 1.." .. #settings ..
-  " (" .. table.concat(settings, "; ") .. ")", xlabel = "setting", ylabel = "ℓ∞ Lipschitz bound", log_y = true, series = series })
+report.svg_plot(stem .. ".svg", { title = "pruned 784-300-100-10, logit " .. o.logit,
+  xlabel = "setting: " .. table.concat(settings, "; "):gsub("image ", "img "), ylabel = "ℓ∞ Lipschitz bound",
+  log_y = true, series = series })
 print(string.format("\nwrote %s.csv, .json, .md, .svg (%.1f s in all)", stem, clock() - t0))

@@ -160,7 +160,7 @@ for _, width in ipairs(o.widths) do
     if #pts > 0 then series[#series + 1] = { name = method, points = pts, lower_bound = method == "LBS" } end
   end
   report.svg_plot(string.format("%s-w%d-bound-vs-sparsity.svg", stem, width), {
-    title = string.format("Lipschitz bounds (l-inf), %d hidden layer(s) of width %d, mean of %d networks", o.hidden, width, o.nets),
+    title = string.format("ℓ∞ bounds: %d hidden x %d wide, mean of %d nets", o.hidden, width, o.nets),
     xlabel = "band sparsity s", ylabel = "bound", series = series })
 end
 local tseries = {}
