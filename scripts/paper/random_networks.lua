@@ -21,12 +21,14 @@ local o = lip.script.options(arg, {
   { "degrees", "list", { 3 }, "LiPopt degrees k" },
   { "families", "strings", { "by_input", "path" }, "product families" },
   { "budget", "number", 60, "time limit of one LiPopt LP solve, seconds" },
+  { "max_columns", "integer", 400000, "refuse (and report) LPs estimated above this many columns" },
   { "samples", "integer", 2000, "LBS sample points in [-5, 5]^n" },
   { "out", "string", "results/random", "output folder" },
   { "paper", "flag", false, "the paper-sized grid (1 hidden: widths 40, 80, s = 5..20; 10 networks; k = 3, 4)" },
   { "quiet", "flag", false, "no per-run lines" },
 })
 if o.paper then
+  -- The paper-sized grid; LPs above --max_columns are reported as refused, not dropped.
   o.widths = o.hidden == 1 and { 40, 80 } or { 20, 40 }
   o.sparsities = o.hidden == 1 and { 5, 10, 15, 20 } or { 3, 5, 7, 9 }
   o.nets = 10
@@ -75,7 +77,8 @@ for _, width in ipairs(o.widths) do
       for _, k in ipairs(o.degrees) do
         for _, fam in ipairs(o.families) do
           local method = string.format("LiPopt-%d %s", k, fam)
-          local ok, r = pcall(lip.hierarchy.krivine, problem, { degree = k, products = fam, time_limit = o.budget })
+          local ok, r = pcall(lip.hierarchy.krivine, problem, { degree = k, products = fam, time_limit = o.budget,
+                                                                      max_columns = o.max_columns })
           if ok then
             local status = r.status == "optimal" and "certified" or r.status
             local x = row(method, r.certified, r.seconds, status,
