@@ -119,6 +119,15 @@ public struct LipschitzBound: Sendable, CustomStringConvertible {
     }
 }
 
+/// What to try instead of an LP that is too large, for the family at hand.
+func tooLargeAdvice(_ o: KrivineOptions) -> String {
+    switch o.family {
+    case .path: return "use a network with fewer paths or an input box (local ranges drop stable neurons)"
+    case .dense, .multilinear: return "use a smaller degree, a sparser pattern (by_input, chordal), or the path family"
+    default: return "use a smaller degree or the path family (its size grows with the terms of p, not with k)"
+    }
+}
+
 /// LiPopt-k as a reduction (cvxpy style): `apply` turns a `LipschitzProblem` into the
 /// Krivine LP, `invert` turns the solver's answer into a certified `LipschitzBound`.
 ///
@@ -153,7 +162,7 @@ public enum KrivineHierarchy {
         let lim = options.limits
         if est.columns > Double(lim.maxColumns) || est.nonzeros > Double(lim.maxNonzeros) || est.memoryBytes > lim.maxMemoryBytes {
             throw HierarchyError.tooLarge(
-                "LiPopt-\(k) with family \(options.family.name)\(options.family.usesPattern ? " and pattern " + options.pattern.name : "") would need \(est) (limits: \(fmtCount(Double(lim.maxColumns))) columns, \(fmtCount(Double(lim.maxNonzeros))) nonzeros, \(fmtBytes(lim.maxMemoryBytes))); use a smaller degree, a sparser pattern (by_input, chordal) or the by_input/path family, or raise the limits")
+                "LiPopt-\(k) with family \(options.family.name)\(options.family.usesPattern ? " and pattern " + options.pattern.name : "") would need \(est) (limits: \(fmtCount(Double(lim.maxColumns))) columns, \(fmtCount(Double(lim.maxNonzeros))) nonzeros, \(fmtBytes(lim.maxMemoryBytes))); \(tooLargeAdvice(options)), or raise the limits (max_columns, max_nonzeros, max_memory)")
         }
         let sets = options.family.usesPattern ? try options.pattern.sets(for: problem) : []
         let products = try options.family.build(problem: problem, degree: k, sets: sets)
