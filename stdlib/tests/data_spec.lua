@@ -7,30 +7,8 @@
 
 local data = require "lip.data"
 
--- Run standalone (lua5.4 stdlib/tests/data_spec.lua), the cases run at once and the file
--- ends with "data: P passed, F failed"; under the spec runner (lip.test.run_file, used by
--- the Swift suite) they are registered with lip.test instead.
-local standalone = type(arg) == "table" and type(arg[0]) == "string"
-  and arg[0]:find("data_spec%.lua$") ~= nil
-local passed, failed = 0, 0
-local it
-if standalone then
-  it = function(name, fn)
-    local ok, err = xpcall(fn, debug.traceback)
-    if ok then passed = passed + 1 else
-      failed = failed + 1
-      io.stderr:write("FAIL data: " .. name .. "\n" .. tostring(err) .. "\n")
-    end
-  end
-else
-  it = require("lip.test").it
-end
-
-local function raises(fn, pattern)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error matching " .. pattern)
-  assert(tostring(err):find(pattern), "error '" .. tostring(err) .. "' does not match " .. pattern)
-end
+local H = require("tests.harness")("data")
+local it, raises = H.it, H.raises
 
 local native = (function()
   local lip = package.loaded["_lip"] or rawget(_G, "_lip")
@@ -188,7 +166,4 @@ end)
 it("(cleanup of the temporary directory)", function()
   assert(os.execute("rm -rf '" .. tmpdir .. "'"))
 end)
-if standalone then
-  print(string.format("data: %d passed, %d failed", passed, failed))
-  if failed > 0 then error("data_spec: " .. failed .. " failed", 0) end
-end
+H.finish()

@@ -5,30 +5,8 @@
 
 local report = require "lip.report"
 
--- Run standalone (lua5.4 stdlib/tests/report_spec.lua), the cases run at once and the file
--- ends with "report: P passed, F failed"; under the spec runner (lip.test.run_file, used by
--- the Swift suite) they are registered with lip.test instead.
-local standalone = type(arg) == "table" and type(arg[0]) == "string"
-  and arg[0]:find("report_spec%.lua$") ~= nil
-local passed, failed = 0, 0
-local it
-if standalone then
-  it = function(name, fn)
-    local ok, err = xpcall(fn, debug.traceback)
-    if ok then passed = passed + 1 else
-      failed = failed + 1
-      io.stderr:write("FAIL report: " .. name .. "\n" .. tostring(err) .. "\n")
-    end
-  end
-else
-  it = require("lip.test").it
-end
-
-local function raises(fn, pattern)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error matching " .. pattern)
-  assert(tostring(err):find(pattern), "error '" .. tostring(err) .. "' does not match " .. pattern)
-end
+local H = require("tests.harness")("report")
+local it, raises = H.it, H.raises
 
 local function tmp(ext)
   local p = os.tmpname()
@@ -441,7 +419,4 @@ it("docs: every public function has a doc block", function()
   end
 end)
 
-if standalone then
-  print(string.format("report: %d passed, %d failed", passed, failed))
-  if failed > 0 then error("report_spec: " .. failed .. " failed", 0) end
-end
+H.finish()
