@@ -339,20 +339,22 @@ extension LuaVM {
 
         register(module: "nn", name: "random", doc: """
             lip.nn.random{ sizes = {n0, n1, ..., nd}, sparsity = s, activation = "elu", bias = false,
-                           seed = 0, band = "centered"|"exact_width"|"causal", output = 1 } -> network
+                           seed = 0, band = "centered"|"exact_width"|"causal"|"proportional", output = 1 } -> network
             A random network as in LiPopt's experiments (METHOD §6): every layer drawn like PyTorch's
             nn.Linear default, W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)); with sparsity s, hidden
             layers keep the band |i - c_j| <= floor((s - 1)/2) (hidden neuron j sees inputs i; c_j = j
             for square layers, spread evenly otherwise; "centered", the paper's band and the
             default); "exact_width" keeps exactly s inputs also for even s; "causal" the one-sided
-            band c_j - s + 1 <= i <= c_j. The last layer is dense. Seeded with xoshiro256**: the same seed gives the
+            band c_j - s + 1 <= i <= c_j; "proportional" centres neuron j at floor(j·n_in/n_out) for layers
+            of different widths. The last layer is dense. Seeded with xoshiro256**: the same seed gives the
             same network on every machine.
             """) { c in
             let o = try c.options(1, allowed: ["sizes", "sparsity", "activation", "bias", "seed", "band", "output"], required: true)
             guard let sizes = try o.integers("sizes") else { throw LuaArgumentError(argument: 1, detail: "random network needs sizes = {n0, n1, ..., nd}") }
             let act = try o.withField("activation", readActivation) ?? .elu()
             let band: Network.Band
-            switch try o.choice("band", ["centered", "exact_width", "causal"]) ?? "centered" {
+            switch try o.choice("band", ["centered", "exact_width", "causal", "proportional"]) ?? "centered" {
+            case "proportional": band = .proportional
             case "exact_width": band = .exactWidth
             case "causal": band = .causal
             default: band = .centered
