@@ -17,6 +17,20 @@ public enum HierarchyBenchmarks {
         }
     }
 
+    /// LiPopt-k on the ℓ∞ problem of `net` without size limits; the polynomial's build time is
+    /// counted in `buildSeconds`.
+    static func solveTimed(_ net: Network, degree: Int, family: ProductFamily, solver: any LPSolver,
+                           method: LPMethod) throws -> (LipschitzProblem, LipschitzBound) {
+        let t0 = Date()
+        let problem = try makeLipschitzProblem(net, norm: .linf)
+        let polySeconds = Date().timeIntervalSince(t0)
+        var o = KrivineOptions(degree: degree, family: family, solver: solver, method: method)
+        o.limits = .unlimited
+        var b = try KrivineHierarchy.solve(problem, options: o)
+        b.buildSeconds += polySeconds
+        return (problem, b)
+    }
+
     /// Random ELU networks `Network.random(sizes:sparsity:seed:)` for each seed, ℓ∞, global
     /// ranges, LiPopt-k with the given family.
     public static func random(sizes: [Int], sparsity: Int, degree: Int, family: ProductFamily,
@@ -25,13 +39,7 @@ public enum HierarchyBenchmarks {
         var rows: [Row] = []
         for seed in seeds {
             let net = try Network.random(sizes: sizes, sparsity: sparsity, seed: seed)
-            let t0 = Date()
-            let problem = try makeLipschitzProblem(net, norm: .linf)
-            let polySeconds = Date().timeIntervalSince(t0)
-            var o = KrivineOptions(degree: degree, family: family, solver: solver, method: method)
-            o.limits = .unlimited
-            var b = try KrivineHierarchy.solve(problem, options: o)
-            b.buildSeconds += polySeconds
+            let (_, b) = try solveTimed(net, degree: degree, family: family, solver: solver, method: method)
             let label = "\(sizes.map(String.init).joined(separator: "-")) s=\(sparsity) k=\(degree) \(family.name)"
             let row = Row(label: label, seed: seed, bound: b, ubp: try productBound(net, norm: .linf))
             report?(row)
@@ -54,13 +62,7 @@ public enum HierarchyBenchmarks {
         layers[0] = try Layer(weights: .sparse(try SparseMatrix(rows: m.rows, cols: m.cols, triplets: trip)),
                               bias: layers[0].bias, activation: layers[0].activation)
         let net = try Network(layers: layers, output: pruned.output)
-        let t0 = Date()
-        let problem = try makeLipschitzProblem(net, norm: .linf)
-        let polySeconds = Date().timeIntervalSince(t0)
-        var o = KrivineOptions(degree: degree, family: family, solver: solver, method: method)
-        o.limits = .unlimited
-        var b = try KrivineHierarchy.solve(problem, options: o)
-        b.buildSeconds += polySeconds
+        let (problem, b) = try solveTimed(net, degree: degree, family: family, solver: solver, method: method)
         let row = Row(label: "784-300-100-1 keep \(keep) k=\(degree) \(family.name) (\(problem.polynomial.termCount) terms, \(problem.variableCount) vars)",
                       seed: seed, bound: b, ubp: try productBound(net, norm: .linf))
         return (row, peakMemoryBytes())
