@@ -182,6 +182,20 @@ describe("LiPopt from Lua", function()
     T.expect_error(function() lip.act.define { name = "bad", f = function(x) return x end, derivative_range = { 1, 0 } } end, "derivative_range")
   end)
 
+  it("writes its LP as MPS or CPLEX LP for inspection", function()
+    local problem = lip.lipschitz_problem { network = lip.nn.random { sizes = { 3, 3, 1 }, seed = 1 } }
+    local path = os.tmpname()
+    local r = lip.hierarchy.krivine(problem, { degree = 2, write_lp = path, quiet = true })
+    local text = io.open(path):read("a")
+    expect(text).to_contain("ROWS")
+    expect(text).to_contain("COLUMNS")
+    local rows = tonumber(text:match("Rows:%s+(%d+)"))
+    expect(rows).to_be(r.rows)
+    lip.hierarchy.krivine(problem, { degree = 2, write_lp = path, write_format = "lp", quiet = true })
+    expect(io.open(path):read("a")).to_contain("Subject To")
+    os.remove(path)
+  end)
+
   it("gives the one-call result with the chain checked", function()
     local net = lip.nn.random { sizes = { 4, 5, 1 }, sparsity = 3, seed = 9 }
     local r = lip.lipschitz { network = net, degree = 2, products = "path", exact = true, samples = 500, quiet = true }

@@ -249,8 +249,16 @@ extension LuaVM {
             }
             if let path = try o.string("write_lp") {
                 let format = try o.choice("write_format", ["mps", "lp"]) ?? "mps"
-                let (lp, _) = try KrivineHierarchy.apply(problem, options: opts)
+                var (lp, inverse) = try KrivineHierarchy.apply(problem, options: opts)
                 try c.vm.callbackErrors.check()
+                if format == "mps" {
+                    // Name the columns by their products (free MPS allows any characters but
+                    // blanks; GLPK limits names to 255 characters), so the file can be read.
+                    lp.columnNames = (0..<lp.columnCount).map { j in
+                        let d = inverse.describeColumn(j).filter { $0 != " " }
+                        return String((j == 0 ? d : "c\(j):" + d).prefix(250))
+                    }
+                }
                 guard let writer = c.vm.lpWriter else { throw LuaRaise("this host cannot write LP files (no LP writer registered)") }
                 try writer(lp, path, format)
             }
