@@ -20,6 +20,9 @@ let specFiles: [String] = {
     func spec(_ path: String) throws {
         let vm = try LuaVM()
         vm.setSolver(GLPKSolver())
+        vm.lpWriter = { lp, path, format in   // as the liplua executable sets it
+            try GLPKSolver().write(lp, to: path, format: format == "lp" ? .cplexLP : .mps)
+        }
         let r = try vm.run(string: """
             local T = require "lip.test"
             local r = T.run_file(...)
