@@ -40,14 +40,8 @@ struct SendableLuaFunction: @unchecked Sendable {
     let fn: LuaFunction
     let errors: CallbackErrors
     let what: String
-    func number(_ args: Double...) -> Double {
-        do {
-            let values = try fn.call(args.map { $0 as any LuaPushable })
-            guard let first = values.first, let x = first.doubleValue else {
-                throw LuaRaise("\(what) must return a number, got \(values.first.map { "\($0)" } ?? "no value")")
-            }
-            return x
-        } catch { errors.record(error); return .nan }
+    func number(_ x: Double) -> Double {
+        do { return try fn.callNumber(x, what: what) } catch { errors.record(error); return .nan }
     }
     func pair(_ a: Double, _ b: Double) -> (Double, Double) {
         do {
@@ -574,10 +568,7 @@ extension LuaVM {
             guard let net = try o.object("network", as: NetworkObject.self)?.net else { throw LuaArgumentError(argument: 1, detail: "needs network = <lip.nn network>") }
             let norm = try o.withField("norm", readNorm) ?? .linf
             let box = try o.withField("input_box") { L, i in try readBox(L, i, size: net.inputSize) }
-            let domain = try o.numbers("domain").map { d -> (lower: Double, upper: Double) in (d.first ?? 0, d.last ?? 1) }
-            if let d = try o.numbers("domain"), d.count != 2 || !(d[0] < d[1]) {
-                throw LuaArgumentError(argument: 1, detail: "option 'domain': {lo, hi} with lo < hi expected")
-            }
+            let domain = try readDomain(o)
             let p = try makeLipschitzProblem(net, norm: norm, inputBox: box, domain: domain)
             try c.vm.callbackErrors.check()
             return c.push(object: ProblemObject(p, network: net, norm: norm, inputBox: box, domain: domain))
@@ -598,7 +589,7 @@ extension LuaVM {
             do { norm = c.isNoneOrNil(2) ? .linf : try readNorm(c.state, 2) } catch let p as LuaRead.Problem { throw LuaArgumentError(argument: 2, detail: p.text) }
             let o = try c.options(3, allowed: ["input_box", "domain"])
             let box = try o.withField("input_box") { L, i in try readBox(L, i, size: net.inputSize) }
-            let domain = try o.numbers("domain").map { (lower: $0.first ?? 0, upper: $0.last ?? 1) }
+            let domain = try readDomain(o)
             return c.push(try productBound(net, norm: norm, inputBox: box, domain: domain))
         }
         register(module: "bounds", name: "sampled", doc: """
@@ -712,7 +703,6 @@ extension LuaVM {
         let b = SendableLuaFunction(fn: ball, errors: errors, what: "norm '\(name)' ball")
         var bx: SendableLuaFunction? = nil
         if let f = box { bx = SendableLuaFunction(fn: f, errors: errors, what: "norm '\(name)' box") }
-        let vm = UnsafeVM(vm: c.vm)
         let dualNorm: @Sendable ([Double]) -> Double = { (g: [Double]) -> Double in
             do {
                 let r = try d.fn.call([g])
@@ -724,7 +714,7 @@ extension LuaVM {
             let names = (0..<n).map { "t\($0 + 1)" }
             let ts: [AnyObject] = (0..<n).map { PolynomialObject(Polynomial.variable($0, variableNames: names)) }
             do {
-                return try b.fn.withResults([UserdataArray(objects: ts, vm: vm.vm)]) { (L: OpaquePointer, first: Int32, count: Int) throws -> [Polynomial] in
+                return try b.fn.withResults([UserdataArray(objects: ts)]) { (L: OpaquePointer, first: Int32, count: Int) throws -> [Polynomial] in
                     try readPolynomialList(L, first, count: count, names: names, what: "norm '\(name)' ball")
                 }
             } catch { errors.record(error); return [] }
@@ -772,17 +762,22 @@ func outputText(_ o: Network.Output) -> String {
     }
 }
 
+/// The option `domain = {lo, hi}` (the data domain the input box is clipped to), checked.
+func readDomain(_ o: LuaOptions) throws -> (lower: Double, upper: Double)? {
+    guard let d = try o.numbers("domain") else { return nil }
+    guard d.count == 2, d[0] < d[1] else {
+        throw LuaArgumentError(argument: o.argument, detail: "option 'domain': {lo, hi} with lo < hi expected")
+    }
+    return (d[0], d[1])
+}
+
 func readBoxArgument(_ c: LuaCall, _ i: Int, size: Int) throws -> (lower: [Double], upper: [Double]) {
     do { return try readBox(c.state, Int32(i), size: size) } catch let p as LuaRead.Problem { throw LuaArgumentError(argument: i, detail: p.text) }
 }
 
-/// Passes the VM into @Sendable closures (used on the VM's own thread only).
-struct UnsafeVM: @unchecked Sendable { let vm: LuaVM }
-
 /// An array of userdata objects pushed as a Lua sequence.
 struct UserdataArray: LuaPushable {
     let objects: [AnyObject]
-    let vm: LuaVM
     func push(onto L: OpaquePointer) {
         lua_createtable(L, Int32(objects.count), 0)
         let call = LuaCall(state: L, function: "push")
