@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "LipLP", targets: ["LipLP"]),
         .library(name: "LipGLPK", targets: ["LipGLPK"]),
         .library(name: "LipLua", targets: ["LipLua"]),
+        .library(name: "LipControl", targets: ["LipControl"]),
     ],
     targets: [
         // MARK: implementation details: C libraries from Debian
@@ -19,11 +20,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Small C targets: the Lua error trampoline and the GLPK setjmp guard (Swift cannot
         // longjmp or setjmp safely; see Sources/CLuaShims and Sources/CGLPKShims).
-        .target(name: "CLuaShims", dependencies: ["CLua"], linkerSettings: [.linkedLibrary("lua5.4")]),
+        .target(name: "CLipSignals"),
+        .target(name: "CLuaShims", dependencies: ["CLua", "CLipSignals"], linkerSettings: [.linkedLibrary("lua5.4")]),
         .target(name: "CGLPKShims", dependencies: ["CGLPK"], linkerSettings: [.linkedLibrary("glpk")]),
 
         // MARK: implementation details: Swift modules (arrows point down)
-        .target(name: "LipLP", exclude: ["README.md"]),
+        .target(name: "LipControl", dependencies: ["CLipSignals"]),
+        .target(name: "LipLP", dependencies: ["LipControl"], exclude: ["README.md"]),
         .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
         .target(name: "LipCore", dependencies: ["LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
         .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),

@@ -1,6 +1,7 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include "CLuaShims.h"
+#include "CLipSignals.h"
 
 static int trampoline(lua_State *L) {
     liplua_SwiftFn fn = (liplua_SwiftFn)lua_touserdata(L, lua_upvalueindex(1));
@@ -54,6 +55,7 @@ static void interrupt_hook(lua_State *L, lua_Debug *ar) {
 
 static void interrupt_action(int sig) {
     signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
+    liplua_interrupt_set(); /* solvers and Swift loops poll this flag */
     if (interrupt_state)
         lua_sethook(interrupt_state, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
 }

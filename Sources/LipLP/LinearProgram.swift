@@ -82,6 +82,7 @@ public enum LPStatus: String, Sendable, CaseIterable {
     case iterationLimit = "iteration_limit"
     case numericalError = "numerical_error"
     case solverError = "solver_error"   // an internal failure of the solver (e.g. GLPK fatal error)
+    case interrupted                    // stopped by an interrupt request (Ctrl-C); see LipControl.Interrupt
     case notSolved = "not_solved"
 }
 
