@@ -28,14 +28,14 @@ let package = Package(
         .target(name: "LipControl", dependencies: ["CLipSignals"]),
         .target(name: "LipLP", dependencies: ["LipControl"], exclude: ["README.md"]),
         .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
-        .target(name: "LipCore", dependencies: ["LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
-        .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
+        .target(name: "LipCore", dependencies: ["LipControl", "LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
+        .target(name: "LipLua", dependencies: ["LipControl", "LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
         .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CEdit"]),
 
         // MARK: tests
         .testTarget(name: "LipLPTests", dependencies: ["LipLP"]),
         .testTarget(name: "LipGLPKTests", dependencies: ["LipGLPK", "LipLP"]),
-        .testTarget(name: "LipCoreTests", dependencies: ["LipCore", "LipLP", "LipGLPK"]),
+        .testTarget(name: "LipCoreTests", dependencies: ["LipControl", "LipCore", "LipLP", "LipGLPK"]),
         .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CLua", "CLuaShims"]),
         .testTarget(name: "LipluaCLITests", dependencies: ["liplua"]),
     ]

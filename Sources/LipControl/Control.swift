@@ -1,5 +1,8 @@
 internal import CLipSignals
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The process-wide interrupt request (Ctrl-C). The command line's SIGINT handler sets it;
 /// every long-running loop (LP and SDP solvers, witness searches, file decoders, Lua hooks)
@@ -63,3 +66,32 @@ public enum StopReason: String, Sendable {
 
 /// Monotonic seconds since an arbitrary origin (for timings).
 public func monotonicSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// A computation that stopped early because of an interrupt or its deadline. Carried as an
+/// error out of code that has no partial result to return; the Lua bridge turns an
+/// interrupt into Lua's "interrupted!" so scripts end with exit code 130.
+public struct StoppedError: Error, CustomStringConvertible, Sendable {
+    public var reason: StopReason
+    public var what: String
+    public init(_ reason: StopReason, _ what: String) { self.reason = reason; self.what = what }
+    public var description: String {
+        reason == .interrupted ? "\(what): interrupted" : "\(what): time limit reached"
+    }
+    /// Throws when an interrupt is pending or the deadline has passed.
+    public static func check(_ deadline: Deadline = .none, _ what: String) throws {
+        if let r = deadline.stopReason { throw StoppedError(r, what) }
+    }
+}
+
+/// Peak resident set size of this process in bytes (Linux reports ru_maxrss in KiB).
+public func peakResidentSetBytes() -> Int {
+    var u = rusage()
+    #if os(Linux)
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Int(u.ru_maxrss) * 1024
+    #else
+    getrusage(RUSAGE_SELF, &u)
+    return Int(u.ru_maxrss)
+    #endif
+}
+

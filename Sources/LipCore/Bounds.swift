@@ -1,3 +1,4 @@
+import LipControl
 import Foundation
 
 /// The product bound UBP (METHOD §5). With A_l = D_l W_l (rows of W_l scaled by
@@ -6,43 +7,61 @@ import Foundation
 ///
 ///     L ≤ ‖cᵀW_d‖_* · Π_l ‖A_lᵀ‖_{*→*}
 ///
-/// with the operator norms induced by the dual norm: ℓ∞ input (dual ℓ1): max row ℓ1 norm of
-/// A_l; ℓ1 input (dual ℓ∞): max column ℓ1 norm of A_l; ℓ2: the spectral norm, bounded from
-/// above by `spectralNormUpperBound`. Global ranges (the activation's range) unless an input
-/// box is given (then IBP ranges, the local UBP). Always an upper bound on L(f).
-/// User norms have no operator norm here and throw.
+/// with the operator norms induced by the dual norm, chosen by the shape of the dual ball:
+/// box (ℓ∞ input, dual ℓ1): max row ℓ1 norm of A_l; cross-polytope (ℓ1 input, dual ℓ∞): max
+/// column ℓ1 norm; Euclidean ball: the spectral norm, bounded from above by
+/// `spectralNormUpperBound`. A user ball B_* lies in its box [lo, hi], so
+/// ‖g‖_* = max_{t ∈ B_*} tᵀg ≤ r·‖g‖_1 with r = max_i max(|lo_i|, |hi_i|), and the ℓ1 chain
+/// (the box case) bounds ‖g‖_1. Global ranges (the activation's range) unless an input box is
+/// given (then IBP ranges, the local UBP). Always an upper bound on L(f); a non-finite result
+/// (overflowing weights) is an error.
 public func productBound(_ net: Network, norm: Norm, inputBox: (lower: [Double], upper: [Double])? = nil,
                          domain: (lower: Double, upper: Double)? = nil) throws -> Double {
     let ranges = try derivativeRanges(net, inputBox: inputBox, domain: domain)
-    guard norm.kind != .custom else {
-        throw ProblemError.unsupported("productBound: no operator norm is known for the user norm '\(norm.name)'; use linf, l1 or l2")
+    var factor = 1.0
+    var chain = norm
+    if case .constraints(let box, _) = norm.dualBall {
+        let b = box(net.inputSize)
+        guard b.lower.count == net.inputSize, b.upper.count == net.inputSize,
+              b.lower.allSatisfy(\.isFinite), b.upper.allSatisfy(\.isFinite) else {
+            throw ProblemError.input("productBound: norm '\(norm.name)' has a dual-ball box that is not \(net.inputSize) finite intervals")
+        }
+        factor = zip(b.lower, b.upper).reduce(0) { Swift.max($0, Swift.max(Swift.abs($1.0), Swift.abs($1.1))) }
+        chain = .linf
     }
-    var bound = norm.dualNorm(net.outputWeights)
+    var bound = chain.dualNorm(net.outputWeights)
     for l in 1..<net.depth {
         let W = net.layers[l - 1].matrix
         let m = (0..<W.rows).map { Swift.max(Swift.abs(ranges[l - 1].lo[$0]), Swift.abs(ranges[l - 1].hi[$0])) }
-        let op: Double
-        switch norm.kind {
-        case .linf:
-            var best = 0.0
-            for i in 0..<W.rows {
-                var s = 0.0
-                for p in W.rowStart[i]..<W.rowStart[i + 1] { s += Swift.abs(W.values[p]) }
-                best = Swift.max(best, m[i] * s)
-            }
-            op = best
-        case .l1:
-            var col = [Double](repeating: 0, count: W.cols)
-            for i in 0..<W.rows { for p in W.rowStart[i]..<W.rowStart[i + 1] { col[W.columns[p]] += m[i] * Swift.abs(W.values[p]) } }
-            op = col.max() ?? 0
-        case .l2:
-            op = spectralNormUpperBound(scaledRows(W, m))
-        case .custom: op = .infinity
-        }
-        bound *= op
+        bound *= operatorNorm(W, rowScale: m, dualBall: chain.dualBall)
     }
+    bound *= factor
     // Outward margin for the rounding of the sums and products above.
-    return bound * (1 + Double(net.depth + 4) * 4 * Double.ulpOfOne * Double(Swift.max(1, net.sizes.max()!)))
+    let result = bound * (1 + Double(net.depth + 4) * 4 * Double.ulpOfOne * Double(Swift.max(1, net.sizes.max()!)))
+    guard result.isFinite else {
+        throw ProblemError.input("productBound: the product of the layer norms overflows Double (\(result)); the weights are too large")
+    }
+    return result
+}
+
+/// ‖(D W)ᵀ‖ in the operator norm induced by the dual norm of a built-in ball.
+func operatorNorm(_ W: SparseMatrix, rowScale m: [Double], dualBall: DualBall) -> Double {
+    switch dualBall {
+    case .box, .constraints:
+        var best = 0.0
+        for i in 0..<W.rows {
+            var s = 0.0
+            for p in W.rowStart[i]..<W.rowStart[i + 1] { s += Swift.abs(W.values[p]) }
+            best = Swift.max(best, m[i] * s)
+        }
+        return best
+    case .crossPolytope:
+        var col = [Double](repeating: 0, count: W.cols)
+        for i in 0..<W.rows { for p in W.rowStart[i]..<W.rowStart[i + 1] { col[W.columns[p]] += m[i] * Swift.abs(W.values[p]) } }
+        return col.max() ?? 0
+    case .euclideanBall:
+        return spectralNormUpperBound(scaledRows(W, m))
+    }
 }
 
 func scaledRows(_ W: SparseMatrix, _ m: [Double]) -> SparseMatrix {
@@ -108,7 +127,9 @@ private func frobenius(_ B: [Double]) -> Double {
 /// backpropagation. A lower bound on the Lipschitz constant over the box.
 public func sampledLowerBound(_ net: Network, norm: Norm, samples: Int, box: (lower: [Double], upper: [Double]),
                               seed: UInt64 = 0) throws -> (value: Double, argmax: [Double]) {
-    guard samples >= 1 else { throw ProblemError.input("sampledLowerBound: samples must be ≥ 1 (got \(samples))") }
+    guard samples >= 1, samples <= 100_000_000 else {
+        throw ProblemError.input("sampledLowerBound: samples must be in 1..100000000 (got \(samples))")
+    }
     guard box.lower.count == net.inputSize, box.upper.count == net.inputSize else {
         throw ProblemError.input("sampledLowerBound: box has \(box.lower.count)/\(box.upper.count) bounds, the network takes \(net.inputSize) inputs")
     }
@@ -118,10 +139,14 @@ public func sampledLowerBound(_ net: Network, norm: Norm, samples: Int, box: (lo
     var rng = Xoshiro256StarStar(seed: seed)
     var best = -Double.infinity, arg = box.lower
     var x = box.lower
-    for _ in 0..<samples {
+    for k in 0..<samples {
         for i in x.indices { x[i] = rng.uniform(box.lower[i], box.upper[i]) }
         let v = norm.dualNorm(try net.gradient(x))
+        guard v.isFinite else {
+            throw ProblemError.input("sampledLowerBound: the gradient's dual norm is \(v) at a sample point; an activation returned a non-finite value or the weights overflow")
+        }
         if v > best { best = v; arg = x }
+        if k & 255 == 255 { try StoppedError.check(.none, "sampledLowerBound after \(k + 1) samples") }
     }
     return (best, arg)
 }

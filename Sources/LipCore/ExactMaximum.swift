@@ -1,3 +1,4 @@
+import LipControl
 /// The exact maximum of p over the feasible set of a `LipschitzProblem`, by enumeration
 /// (a test oracle for tiny problems, METHOD §5).
 ///
@@ -5,9 +6,13 @@
 /// max_t p(t, s) = max_{t ∈ B_*} tᵀg(s) has a closed form: Σ_i max(g_i lo_i, g_i hi_i) on a
 /// box (ℓ∞: ‖g‖_1); max(0, max_k g_k) on the ℓ1 simplex {u, v ≥ 0, Σ(u + v) ≤ 1} (= ‖g_t‖_∞);
 /// ‖g‖_2 on the ℓ2 ball. p is multilinear in s, so its maximum over the s-box is attained at
-/// a vertex: all 2^m vertices of the m derivative variables are enumerated.
+/// a vertex: all 2^m vertices of the m derivative variables are enumerated. For a user
+/// (constraints) ball the inner maximum is the norm's own dual norm of g.
 /// Refuses when m > `maxEnumerated` (default 24) or the work 2^m · terms exceeds 4·10⁹.
 public func exactMaximum(_ problem: LipschitzProblem, maxEnumerated: Int = 24) throws -> (value: Double, argmax: [Double]) {
+    guard (0...30).contains(maxEnumerated) else {
+        throw ProblemError.input("exact maximum: max_variables must be in 0..30 (2^30 vertices); got \(maxEnumerated)")
+    }
     let plan = try DualPlan(problem)
     let m = plan.enumerated.count
     guard m <= maxEnumerated else {
@@ -22,7 +27,11 @@ public func exactMaximum(_ problem: LipschitzProblem, maxEnumerated: Int = 24) t
     for mask in 0..<(1 << m) {
         for (b, v) in plan.enumerated.enumerated() { x[v] = (mask >> b) & 1 == 1 ? problem.upper[v] : problem.lower[v] }
         let (val, t) = plan.maximizeDual(x)
+        guard val.isFinite else {
+            throw ProblemError.input("exact maximum: the polynomial evaluates to \(val) at a vertex; its coefficients or ranges overflow Double (check the weights)")
+        }
         if val > best { best = val; bestX = x; for (k, v) in plan.dualVars.enumerated() { bestX[v] = t[k] } }
+        if mask & 0xFFFF == 0xFFFF { try StoppedError.check(.none, "exact maximum") }
     }
     return (best, bestX)
 }
@@ -42,7 +51,7 @@ public func dualMaximum(_ problem: LipschitzProblem, at point: [Double]) throws 
 
 /// The terms of p compiled for repeated evaluation of g(s) = ∂p/∂t.
 struct DualPlan {
-    enum Shape { case box, simplex, ball }
+    enum Shape { case box, simplex, ball, dualNorm(Norm) }
     let dualVars: [Int]
     let enumerated: [Int]
     let shape: Shape
@@ -59,14 +68,17 @@ struct DualPlan {
         }
         dualVars = dv; enumerated = en
         lo = dv.map { problem.lower[$0] }; hi = dv.map { problem.upper[$0] }
-        if problem.constraints.isEmpty { shape = .box }
-        else if problem.normName == "l1" && problem.constraints.count == 1 { shape = .simplex }
-        else if problem.normName == "l2" && problem.constraints.count == 1 { shape = .ball }
-        else {
-            throw ProblemError.unsupported("exact maximum: dual ball of norm '\(problem.normName)' with \(problem.constraints.count) constraints is not supported by enumeration (only boxes, the ℓ1 cross-polytope and the ℓ2 ball)")
+        switch problem.norm.dualBall {
+        case .box: shape = .box
+        case .crossPolytope: shape = .simplex
+        case .euclideanBall: shape = .ball
+        case .constraints: shape = .dualNorm(problem.norm)
+        }
+        if case .box = shape, !problem.constraints.isEmpty {
+            throw ProblemError.unsupported("exact maximum: the problem has \(problem.constraints.count) constraints on a box dual ball; enumeration needs the dual ball's shape")
         }
         var ds: [Int] = [], cs: [Double] = [], st: [Int] = [0], vs: [Int] = []
-        for (mono, c) in problem.polynomial.terms {
+        for (mono, c) in problem.polynomial.orderedTerms {
             guard mono.isMultilinear else {
                 throw ProblemError.unsupported("exact maximum: p is not multilinear (monomial \(mono.format(names: problem.variableNames)))")
             }
@@ -111,6 +123,11 @@ struct DualPlan {
             let n = l2norm(g)
             if n > 0 { for i in g.indices { t[i] = g[i] / n } }
             return (constant + n, t)
+        case .dualNorm(let norm):
+            // max over B_* of tᵀg is the dual norm of g by definition; the maximiser is not
+            // known for a user ball (reported as NaN).
+            for i in t.indices { t[i] = .nan }
+            return (constant + norm.dualNorm(g), t)
         }
     }
 }

@@ -31,8 +31,10 @@ public struct LipschitzProblem: Sendable {
     /// layers, and s_{d-1,j} itself if it is a variable) that reach j, and the inputs that
     /// reach it (pattern "by last hidden neuron"). Empty when unknown.
     public var lastHiddenReach: [(neuron: Int, derivatives: [Int], inputs: [Int])]
-    /// A name for reports ("linf", "l1", "l2", a user norm's name).
-    public var normName: String
+    /// The input norm: its dual norm and the shape of its dual ball B_*.
+    public var norm: Norm
+    /// The norm's name, for reports ("linf", "l1", "l2", a user norm's name).
+    public var normName: String { norm.name }
     /// True when derivative ranges come from an input box (local), false for global ranges.
     public var isLocal: Bool
 
@@ -42,7 +44,7 @@ public struct LipschitzProblem: Sendable {
     public init(polynomial: Polynomial, lower: [Double], upper: [Double], constraints: [Polynomial] = [],
                 kinds: [VariableKind]? = nil, inputReach: [[Int]] = [],
                 lastHiddenReach: [(neuron: Int, derivatives: [Int], inputs: [Int])] = [],
-                normName: String = "linf", isLocal: Bool = false) {
+                norm: Norm = .linf, isLocal: Bool = false) {
         self.polynomial = polynomial
         self.lower = lower
         self.upper = upper
@@ -50,7 +52,7 @@ public struct LipschitzProblem: Sendable {
         self.kinds = kinds ?? Array(repeating: .other, count: lower.count)
         self.inputReach = inputReach
         self.lastHiddenReach = lastHiddenReach
-        self.normName = normName
+        self.norm = norm
         self.isLocal = isLocal
     }
 }

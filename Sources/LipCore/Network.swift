@@ -220,11 +220,11 @@ public struct Network: Sendable {
             }
             for i in 0..<L.matrix.rows {
                 for p in L.matrix.rowStart[i]..<L.matrix.rowStart[i + 1] where !L.matrix.values[p].isFinite {
-                    throw NetworkError.nonFinite("layer \(l) (W\(l)): weight [\(i), \(L.matrix.columns[p])] is \(L.matrix.values[p]); weights must be finite")
+                    throw NetworkError.nonFinite("layer \(l) (W\(l)): weight [\(i + 1), \(L.matrix.columns[p] + 1)] is \(L.matrix.values[p]); weights must be finite")
                 }
             }
             if let b = L.bias, let i = b.firstIndex(where: { !$0.isFinite }) {
-                throw NetworkError.nonFinite("layer \(l) (b\(l)): bias [\(i)] is \(b[i]); biases must be finite")
+                throw NetworkError.nonFinite("layer \(l) (b\(l)): bias [\(i + 1)] is \(b[i]); biases must be finite")
             }
             if k < layers.count - 1, L.activation == nil {
                 throw NetworkError.structure("layer \(l) is a hidden layer but has no activation; give every hidden layer an activation")
@@ -234,7 +234,7 @@ public struct Network: Sendable {
         var c = [Double](repeating: 0, count: nOut)
         switch output {
         case .index(let i):
-            guard i >= 0 && i < nOut else { throw NetworkError.output("output index \(i) is out of range: the last layer has \(nOut) outputs (0-based indices 0..<\(nOut))") }
+            guard i >= 0 && i < nOut else { throw NetworkError.output("output \(i + 1) is out of range: the network has \(nOut) output\(nOut == 1 ? "" : "s") (numbered 1..\(nOut))") }
             c[i] = 1
         case .vector(let v):
             guard v.count == nOut else { throw NetworkError.output("output vector has \(v.count) entries, the last layer has \(nOut) outputs") }
@@ -269,7 +269,7 @@ public struct Network: Sendable {
 
     func checkPoint(_ x: [Double]) throws {
         guard x.count == inputSize else { throw NetworkError.input("input has \(x.count) coordinates, the network takes \(inputSize)") }
-        if let i = x.firstIndex(where: { !$0.isFinite }) { throw NetworkError.nonFinite("input coordinate \(i) is \(x[i])") }
+        if let i = x.firstIndex(where: { !$0.isFinite }) { throw NetworkError.nonFinite("input coordinate \(i + 1) is \(x[i])") }
     }
 
     /// Pre-activations z_1..z_d at x.
@@ -313,17 +313,18 @@ public struct Network: Sendable {
     /// Interval bound propagation of the input box [lower, upper]: sound bounds
     /// l ≤ z_l ≤ u on the pre-activations of every layer l = 1..d (element l−1 of the
     /// result). Each layer uses z ∈ W·[a_l, a_u] + b computed from the positive and negative
-    /// parts of W; an activation maps [l, u] to [σ(l), σ(u)], which assumes σ is monotone
-    /// nondecreasing (true for every built-in; user activations must be monotone too).
-    /// Bounds are widened by (n+2)·2⁻⁵² times the magnitude of the sum, so floating-point
-    /// rounding cannot make them too tight.
+    /// parts of W; an activation maps [l, u] through its own sound value map
+    /// (`Activation.valueBounds`), so non-monotone activations (leaky ReLU with α < 0, ELU with
+    /// α < 0, user activations) are handled. Bounds are widened by (n+2)·2⁻⁵² times the
+    /// magnitude of the sum, so floating-point rounding cannot make them too tight. A
+    /// non-finite bound (overflowing weights, an activation returning NaN) is an error.
     public func intervalBounds(lower: [Double], upper: [Double]) throws -> [(l: [Double], u: [Double])] {
         guard lower.count == inputSize, upper.count == inputSize else {
             throw NetworkError.input("input box has \(lower.count) lower and \(upper.count) upper bounds; the network takes \(inputSize) inputs")
         }
         for i in 0..<inputSize {
-            guard lower[i].isFinite, upper[i].isFinite else { throw NetworkError.nonFinite("input box coordinate \(i) is [\(lower[i]), \(upper[i])]; bounds must be finite") }
-            guard lower[i] <= upper[i] else { throw NetworkError.input("input box coordinate \(i): lower \(lower[i]) > upper \(upper[i])") }
+            guard lower[i].isFinite, upper[i].isFinite else { throw NetworkError.nonFinite("input box coordinate \(i + 1) is [\(lower[i]), \(upper[i])]; bounds must be finite") }
+            guard lower[i] <= upper[i] else { throw NetworkError.input("input box coordinate \(i + 1): lower \(lower[i]) > upper \(upper[i])") }
         }
         var al = lower, au = upper
         var out: [(l: [Double], u: [Double])] = []
@@ -342,13 +343,20 @@ public struct Network: Sendable {
                 let slack = Double(n + 2) * Double.ulpOfOne * mag
                 zl[i] = lo - slack; zu[i] = hi + slack
             }
+            if let i = (0..<M.rows).first(where: { !zl[$0].isFinite || !zu[$0].isFinite }) {
+                throw NetworkError.nonFinite("interval propagation: layer \(k + 1) neuron \(i + 1) has pre-activation bounds [\(zl[i]), \(zu[i])]; the weights or the input box overflow Double")
+            }
             out.append((zl, zu))
             if k < layers.count - 1 {
                 let s = L.activation!
-                al = zl.map { s.value($0) }; au = zu.map { s.value($0) }
-                for i in al.indices where al[i] > au[i] { swap(&al[i], &au[i]) }
-                // widen by an ulp for the rounding of σ itself
-                for i in al.indices { al[i] = al[i].nextDown; au[i] = au[i].nextUp }
+                al = [Double](repeating: 0, count: M.rows); au = al
+                for i in 0..<M.rows {
+                    let (a, b) = s.valueBounds(zl[i], zu[i])
+                    guard a.isFinite, b.isFinite, a <= b else {
+                        throw NetworkError.nonFinite("interval propagation: activation '\(s.name)' maps [\(zl[i]), \(zu[i])] (layer \(k + 1) neuron \(i + 1)) to [\(a), \(b)]; an activation must return finite values")
+                    }
+                    al[i] = a; au[i] = b
+                }
             }
         }
         return out

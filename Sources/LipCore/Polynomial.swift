@@ -52,20 +52,32 @@ public struct Monomial: Hashable, Comparable, Sendable, CustomStringConvertible 
 
 /// A sparse multivariate polynomial with real coefficients over named variables.
 /// Terms with coefficient exactly zero are not stored.
+///
+/// Iteration order is deterministic: `orderedTerms` lists the terms in the order they were
+/// first added (the dictionary initialisers add them in canonical order: by degree, then
+/// variable indices). Code whose result depends on order — LP assembly, sums whose rounding
+/// must not change between runs — iterates `orderedTerms`, never the dictionary `terms`.
 public struct Polynomial: Sendable, CustomStringConvertible {
     public var variableNames: [String]
     public private(set) var terms: [Monomial: Double]
+    /// The keys of `terms`, each once, in first-insertion order.
+    private var order: [Monomial]
 
     public init(variableNames: [String], terms: [Monomial: Double] = [:]) {
         self.variableNames = variableNames
         self.terms = terms.filter { $0.value != 0 }
+        self.order = self.terms.keys.sorted()
     }
 
-    /// Adopts `terms` as they are; the caller guarantees that no coefficient is zero
-    /// (skips the filtering copy of `init(variableNames:terms:)`, for large builders).
-    public init(variableNames: [String], nonzeroTerms terms: [Monomial: Double]) {
+    /// Adopts `terms` in the given order; the caller guarantees distinct monomials and no zero
+    /// coefficient (skips filtering and sorting, for large builders).
+    public init(variableNames: [String], orderedNonzeroTerms list: [(Monomial, Double)]) {
         self.variableNames = variableNames
-        self.terms = terms
+        var d = [Monomial: Double](minimumCapacity: list.count)
+        for (m, c) in list { d[m] = c }
+        precondition(d.count == list.count, "orderedNonzeroTerms: repeated monomial")
+        self.terms = d
+        self.order = list.map(\.0)
     }
 
     public static func constant(_ c: Double, variableNames: [String]) -> Polynomial {
@@ -78,22 +90,31 @@ public struct Polynomial: Sendable, CustomStringConvertible {
 
     public var variableCount: Int { variableNames.count }
     public var termCount: Int { terms.count }
-    public var degree: Int { terms.keys.map(\.degree).max() ?? 0 }
+    public var degree: Int { order.reduce(0) { Swift.max($0, $1.degree) } }
     public var isZero: Bool { terms.isEmpty }
 
     public func coefficient(of m: Monomial) -> Double { terms[m] ?? 0 }
 
+    /// The terms in deterministic (first-insertion) order.
+    public var orderedTerms: [(monomial: Monomial, coefficient: Double)] { order.map { ($0, terms[$0]!) } }
+    /// The monomials in deterministic (first-insertion) order.
+    public var monomials: [Monomial] { order }
+
     /// Adds c·m, dropping the term if it cancels to zero.
     public mutating func add(_ c: Double, _ m: Monomial) {
         if c == 0 { return }
-        let v = (terms[m] ?? 0) + c
-        if v == 0 { terms[m] = nil } else { terms[m] = v }
+        if let old = terms[m] {
+            let v = old + c
+            if v == 0 { terms[m] = nil; order.removeAll { $0 == m } } else { terms[m] = v }
+        } else {
+            terms[m] = c; order.append(m)
+        }
     }
 
     public func evaluate(_ x: [Double]) -> Double {
         var s = 0.0
-        for (m, c) in terms {
-            var v = c
+        for m in order {
+            var v = terms[m]!
             for i in m.variables { v *= x[Int(i)] }
             s += v
         }
@@ -102,30 +123,32 @@ public struct Polynomial: Sendable, CustomStringConvertible {
 
     /// Terms sorted by degree, then variable indices (a stable order for printing and tests).
     public var sortedTerms: [(monomial: Monomial, coefficient: Double)] {
-        terms.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        order.sorted().map { ($0, terms[$0]!) }
     }
 
     public static func + (a: Polynomial, b: Polynomial) -> Polynomial {
         var r = a
-        for (m, c) in b.terms { r.add(c, m) }
+        for (m, c) in b.orderedTerms { r.add(c, m) }
         return r
     }
 
     public static prefix func - (a: Polynomial) -> Polynomial {
-        Polynomial(variableNames: a.variableNames, terms: a.terms.mapValues { -$0 })
+        Polynomial(variableNames: a.variableNames, orderedNonzeroTerms: a.orderedTerms.map { ($0.monomial, -$0.coefficient) })
     }
 
     public static func - (a: Polynomial, b: Polynomial) -> Polynomial { a + (-b) }
 
     public static func * (a: Polynomial, b: Polynomial) -> Polynomial {
         var r = Polynomial(variableNames: a.variableNames.count >= b.variableNames.count ? a.variableNames : b.variableNames)
-        for (ma, ca) in a.terms { for (mb, cb) in b.terms { r.add(ca * cb, ma * mb) } }
+        for (ma, ca) in a.orderedTerms { for (mb, cb) in b.orderedTerms { r.add(ca * cb, ma * mb) } }
         return r
     }
 
     public static func * (c: Double, a: Polynomial) -> Polynomial {
         if c == 0 { return Polynomial(variableNames: a.variableNames) }
-        return Polynomial(variableNames: a.variableNames, terms: a.terms.mapValues { c * $0 })
+        var r = Polynomial(variableNames: a.variableNames)
+        for (m, x) in a.orderedTerms { r.add(c * x, m) }
+        return r
     }
 
     public var description: String {

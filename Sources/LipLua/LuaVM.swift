@@ -1,6 +1,7 @@
 import CLua
 import CLuaShims
 import Foundation
+import LipCore
 import LipLP
 
 /// A Lua error seen from Swift: the error message ("file.lua:12: message") and, when the
@@ -86,11 +87,11 @@ public final class LuaVM {
     /// Registry reference of the `_lip` table.
     var libraryRef: Int32 = 0
     /// Documentation of native functions, by full name ("lp.solve").
-    public private(set) var documentation: [String: String] = [:]
+    public internal(set) var documentation: [String: String] = [:]
 
-    /// LP solvers by name; `defaultSolverName` is used when a call names none.
-    var solvers: [String: any LPSolver] = [:]
-    public internal(set) var defaultSolverName: String?
+    /// The registries of this state (activations, norms, product families, sparsity patterns,
+    /// relaxations, solvers): the built-ins plus what Lua code defines. Names resolve here.
+    public let registries: Registries = Registries.builtin()
     /// Writes an LP to a file ("mps" or "lp" format) for `lip.lp.write`; set by the host.
     public var lpWriter: ((LinearProgram, String, String) throws -> Void)?
     /// Shown by `_lip.version()`: the host's version line (set by the executable).
@@ -123,6 +124,9 @@ public final class LuaVM {
               package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
             end
             function help(...) return require("lip.doc").help(...) end
+            -- `lip` is a global in every mode (scripts, -e, the REPL); require "lip" returns
+            -- the same table. Loading it costs nothing: its modules load on first use.
+            if dir then lip = require "lip" end
             """, chunkName: "=(liplua init)", arguments: stdlibDirectory.map { [$0] } ?? [])
     }
 

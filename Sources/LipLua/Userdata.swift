@@ -18,9 +18,10 @@ extension LuaVM {
     /// Declares a Swift class as a Lua userdata type named `name` ("Network"): instances
     /// pushed with `LuaCall.push(object:)` get a metatable with `__gc` (releases the Swift
     /// object), `__tostring` (`describe`, default "Name: 0x..."), `__name`, and `__index` =
-    /// the methods table. Methods receive the object as argument 1 (`obj:method(...)`).
+    /// the methods table. Methods are declarations (argument 1 is the object, `obj:method(...)`);
+    /// their documentation is recorded like every native's, so `help(net.forward)` finds it.
     public func registerType<T: AnyObject>(_ type: T.Type, name: String,
-                                           methods: [String: LuaNativeFunction] = [:],
+                                           methods: [NativeFunction] = [],
                                            describe: ((T) -> String)? = nil) {
         guard let L = state else { return }
         let base = lua_gettop(L)
@@ -36,11 +37,35 @@ extension LuaVM {
         }
         lua_setfield(L, mt, "__tostring")
         lua_createtable(L, 0, Int32(methods.count))
-        for (methodName, body) in methods.sorted(by: { $0.key < $1.key }) {
+        let methodsTable = lua_gettop(L)
+        for var m in methods.sorted(by: { $0.name < $1.name }) {
+            m.isMethod = true
+            m.module = name
+            if m.parameters.first?.name != "self" {
+                m.parameters.insert(Parameter("self", .object(type, name), "the \(name)"), at: 0)
+            }
+            pushDeclared(m)
+            let fn = lua_gettop(L)
+            recordDoc(fn: fn, m, name: name + ":" + m.name)
+            lua_setfield(L, methodsTable, m.name)
+        }
+        lua_setfield(L, mt, "__index")
+    }
+
+    /// The low-level form: methods as raw native functions reading their own arguments (for
+    /// tests of the bridge; the bindings use declarations).
+    public func registerType<T: AnyObject>(_ type: T.Type, name: String, rawMethods: [String: LuaNativeFunction],
+                                           describe: ((T) -> String)? = nil) {
+        registerType(type, name: name, methods: [], describe: describe)
+        guard let L = state else { return }
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        _ = luaL_getmetatable(L, Self.metatableKey(name))
+        lua_getfield(L, -1, "__index")
+        for (methodName, body) in rawMethods.sorted(by: { $0.key < $1.key }) {
             pushFunction(named: methodName, body)
             lua_setfield(L, -2, methodName)
         }
-        lua_setfield(L, mt, "__index")
     }
 
     /// Live userdata count is not tracked here; Swift objects are released by `__gc` or `close()`.

@@ -224,7 +224,7 @@ func randomPoint(_ rng: inout Xoshiro256StarStar, _ n: Int, _ r: Double) -> [Dou
         do { _ = try Network(weights: [[[1, .nan]], [[1]]], activation: .relu); Issue.record("no error") }
         catch { #expect("\(error)".contains("layer 1 (W1)") && "\(error)".contains("nan")) }
         do { _ = try Network(weights: [[[1, 2]], [[1]]], activation: .relu, output: .index(1)); Issue.record("no error") }
-        catch { #expect("\(error)".contains("output index 1 is out of range")) }
+        catch { #expect("\(error)".contains("output 2 is out of range")) }
         do { _ = try Network(weights: [[[1, 2]], [[1]]], activation: .relu, output: .vector([1, 2])); Issue.record("no error") }
         catch { #expect("\(error)".contains("2 entries")) }
         do { _ = try Network(layers: [try Layer(rows: [[1, 2]]), try Layer(rows: [[1]])]); Issue.record("no error") }
@@ -307,5 +307,18 @@ func randomPoint(_ rng: inout Xoshiro256StarStar, _ n: Int, _ r: Double) -> [Dou
             #expect(ub >= est * (1 - 1e-12))
             #expect(ub <= est * 1.05)
         }
+    }
+}
+
+@Suite struct PolynomialSizeTests {
+    /// Term counts of the paper's (80, 80, 1) networks: dense has 80·80 paths; the band of
+    /// width 21 keeps 21 inputs per interior neuron and 11..20 for the 10 neurons at each edge.
+    @Test func paperNetworkTermCounts() throws {
+        let net = try Network.random(sizes: [80, 80, 1], seed: 0)
+        let p = try makeLipschitzProblem(net, norm: .linf)
+        #expect(p.polynomial.termCount == 80 * 80)
+        #expect(p.variableCount == 160)
+        let band = try Network.random(sizes: [80, 80, 1], sparsity: 21, seed: 0)
+        #expect(try makeLipschitzProblem(band, norm: .linf).polynomial.termCount == 80 * 21 - 2 * (10 * 11 / 2))
     }
 }

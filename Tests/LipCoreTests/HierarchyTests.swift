@@ -49,7 +49,7 @@ func oracleCertified(_ problem: LipschitzProblem, _ inv: KrivineInverse, _ x: [D
     return bound
 }
 
-func solveGLPK(_ problem: LipschitzProblem, degree: Int, family: ProductFamily, pattern: SparsityPattern = .dense,
+func solveGLPK(_ problem: LipschitzProblem, degree: Int, family: ProductFamily, pattern: SparsityPattern? = nil,
                method: LPMethod = .automatic) throws -> LipschitzBound {
     var o = KrivineOptions(degree: degree, family: family, pattern: pattern, solver: GLPKSolver(), method: method)
     o.certificateSize = 5
@@ -58,8 +58,12 @@ func solveGLPK(_ problem: LipschitzProblem, degree: Int, family: ProductFamily, 
 
 /// Loads a test-vector .npz (W1..Wd, bias-free) as an ELU network.
 func loadTestNetwork(_ file: String) throws -> Network {
-    try NetworkFile.load("/work/shared/testdata/" + file, activation: .elu(alpha: 1), output: .index(0))
+    try NetworkFile.load(testDataDirectory + "/" + file, activation: .elu(alpha: 1), output: .index(0))
 }
+
+/// Tests/data of this repository (the reference networks with their published bounds).
+let testDataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("data").path
 
 func rel(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(b), 1e-300) }
 
@@ -181,8 +185,8 @@ struct HierarchyAssemblyTests {
         // a path graph a–b–c: min degree eliminates a (deg 1) → {a,b}, then b,c → {b,c}
         let q = Polynomial(variableNames: ["a", "b", "c"], terms: [Monomial([0, 1]): 1, Monomial([1, 2]): 1])
         #expect(chordalCliques(q, variableCount: 3) == [[0, 1], [1, 2]])
-        #expect(throws: HierarchyError.self) { try SparsityPattern.named("bogus") }
-        #expect(throws: HierarchyError.self) { try ProductFamily.named("bogus") }
+        #expect(throws: RegistryError.self) { try Registries.builtin().patterns.resolve("bogus") }
+        #expect(throws: RegistryError.self) { try Registries.builtin().families.resolve("bogus") }
     }
 }
 
@@ -282,7 +286,7 @@ struct HierarchyGLPKTests {
     func publishedBounds(file: String, k: Int, family: String, expected: Double) throws {
         let net = try loadTestNetwork(file)
         let problem = try makeLipschitzProblem(net, norm: .linf)
-        let b = try solveGLPK(problem, degree: k, family: try ProductFamily.named(family))
+        let b = try solveGLPK(problem, degree: k, family: try Registries.builtin().families.resolve(family))
         let c = try #require(b.certifiedBound)
         #expect(b.status == .optimal)
         // the README's numbers have 10 digits: agreement to 1e-7 relative (rounding 5e-11 absolute)

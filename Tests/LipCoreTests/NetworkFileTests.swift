@@ -153,7 +153,7 @@ print('ok')
         #expect(message("hdr.safetensors").contains("truncated"))
         // output index out of range
         do { _ = try NetworkFile.load(d + "/ref.npz", activation: .relu, output: .index(5)); Issue.record("no error") }
-        catch { #expect("\(error)".contains("output index 5")) }
+        catch { #expect("\(error)".contains("output 6 is out of range")) }
     }
 
     /// The reference networks (copied from the project's shared test vectors into Tests/data).

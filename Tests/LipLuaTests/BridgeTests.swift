@@ -33,7 +33,7 @@ func makeVM() throws -> LuaVM {
         let f = try call.function(1)
         return call.push(try f.callNumber(try call.number(2), what: "f"))
     }
-    vm.registerType(Tracked.self, name: "Tracked", methods: [
+    vm.registerType(Tracked.self, name: "Tracked", rawMethods: [
         "value": { call in call.push(try call.object(1, as: Tracked.self).value) },
         "explode": { call in _ = try call.object(1, as: Tracked.self); throw LuaRaise("exploded") },
     ], describe: { "Tracked(\($0.value))" })

@@ -1,6 +1,7 @@
 -- The example of the README (kept runnable: the script tests run it).
 local lip = require "lip"
-local net = lip.nn.load("models/fashion-mnist-300-100-relu-pruned.safetensors",
+local models = lip.script.dir() .. "/../../models/"
+local net = lip.nn.load(models .. "fashion-mnist-300-100-relu-pruned.safetensors",
                         { activation = "relu", output = 1 })
 local leaky = lip.act.define {
   name = "leaky0.1",
@@ -15,11 +16,11 @@ local small = lip.nn.random { sizes = { 20, 20, 1 }, sparsity = 5, activation = 
 local problem = lip.lipschitz_problem { network = small, norm = "linf" }
 for k = 2, 3 do
   local r = lip.hierarchy.krivine(problem, { degree = k, products = "by_input" })
-  print(lip.report.row(r))   -- k, certified bound, LP value, rows, cols, nnz, seconds, status
+  print(lip.report.row(r))   -- method, certified bound, solver value, LP sizes, seconds, status
 end
 print(lip.bounds.product(small, "linf"), (lip.bounds.sampled(small, "linf")))
 local r = lip.lipschitz { network = net, degree = 3, products = "path",
                           input_box = { center = lip.data.image(lip.data.idx(
-                            "models/fashion-mnist-t10k-first16-images-idx3-ubyte"), 1), radius = 0.01 },
+                            models .. "fashion-mnist-t10k-first16-images-idx3-ubyte"), 1), radius = 0.01 },
                           domain = { 0, 1 } }
-print(r.lbs, r.certified, r.ubp, r.chain_ok)
+print(r.lower, r.upper, r.ubp, r.chain_ok)

@@ -11,7 +11,7 @@ local clock = lip.script.clock
 local o = lip.script.options(arg, {
   usage = "liplua scripts/paper/mnist.lua [options]",
   description = "LiPopt-k vs UBP and LBS on a pruned 784-300-100-10 network, globally and around test images.",
-  { "model", "string", "models/fashion-mnist-300-100-relu-pruned.safetensors", "network file (safetensors, npz or JSON)" },
+  { "model", "string", lip.script.dir() .. "/../../models/fashion-mnist-300-100-relu-pruned.safetensors", "network file (safetensors, npz or JSON)" },
   { "activation", "string", "", "hidden activation (default: elu if the file name says so, else relu)" },
   { "logit", "integer", 1, "output logit (1-based)" },
   { "degrees", "list", { 3 }, "LiPopt degrees k" },
@@ -19,7 +19,7 @@ local o = lip.script.options(arg, {
   { "budget", "number", 600, "time limit of one LiPopt LP solve, seconds" },
   { "images", "integer", 3, "number of test images for local bounds (0: none)" },
   { "radius", "number", 0.02, "ℓ∞ radius of the local balls (pixels in [0, 1])" },
-  { "data", "string", "models/fashion-mnist-t10k-first16-images-idx3-ubyte", "IDX file of test images" },
+  { "data", "string", lip.script.dir() .. "/../../models/fashion-mnist-t10k-first16-images-idx3-ubyte", "IDX file of test images" },
   { "samples", "integer", 5000, "LBS sample points (global: uniform in [0,1]^784, plus every image of --data)" },
   { "no_global", "flag", false, "skip the global setting" },
   { "no_global_lipopt", "flag", false, "global setting: baselines only (LiPopt-3 there takes minutes)" },
@@ -56,8 +56,8 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
     local row = { setting = label, method = string.format("LiPopt-%d %s", k, o.family) }
     if ok then
       row.kind = r.status == "optimal" and "certificate" or ("certificate (" .. r.status .. ")")
-      row.bound, row.lp_value, row.seconds = r.certified, r.lp_value, r.seconds
-      row.rows, row.cols, row.nnz = r.rows, r.cols, r.nnz
+      row.bound, row.solver_value, row.seconds = r.certified, r.solver_value, r.seconds
+      row.rows, row.columns, row.nonzeros = r.rows, r.columns, r.nonzeros
       print("  " .. report.row(r))
       if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)) then
         row.kind = row.kind .. " CHAIN VIOLATED"
@@ -94,13 +94,13 @@ if o.images > 0 then
 end
 
 local columns = { { key = "setting", title = "setting" }, { key = "method", title = "method" },
-  { key = "kind", title = "kind" }, { key = "bound", title = "bound" }, { key = "lp_value", title = "LP value" },
-  { key = "rows", title = "rows" }, { key = "cols", title = "cols" },
+  { key = "kind", title = "kind" }, { key = "bound", title = "bound" }, { key = "solver_value", title = "solver value" },
+  { key = "rows", title = "rows" }, { key = "columns", title = "columns" },
   { key = "seconds", title = "seconds", format = "%.2f" } }
 print()
 print(report.table(rows, columns))
 local stem = o.out .. "/mnist"
-report.csv(stem .. ".csv", rows, { "setting", "method", "kind", "bound", "lp_value", "rows", "cols", "nnz", "seconds", "note" })
+report.csv(stem .. ".csv", rows, { "setting", "method", "kind", "bound", "solver_value", "rows", "columns", "nonzeros", "seconds", "note" })
 report.json(stem .. ".json", { options = o, model = o.model, activation = act, rows = rows, seconds = clock() - t0 })
 local fh = io.open(stem .. ".md", "w"); fh:write(report.markdown(rows, columns), "\n"); fh:close()
 -- Plot: bound per setting and method (settings on the x axis).

@@ -82,14 +82,14 @@ for _, width in ipairs(o.widths) do
           if ok then
             local status = r.status == "optimal" and "certified" or r.status
             local x = row(method, r.certified, r.seconds, status,
-                          { lp_value = r.lp_value, rows = r.rows, cols = r.cols, nnz = r.nnz,
+                          { solver_value = r.solver_value, rows = r.rows, columns = r.columns, nonzeros = r.nonzeros,
                             build_seconds = r.build_seconds, solve_seconds = r.solve_seconds })
             if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)) then
               x.status = x.status .. " (chain violated!)"
             end
             if not o.quiet then
               print(string.format("  w=%d s=%d seed=%d  %-20s bound %-12.6g LBS %.6g UBP %.6g  %dx%d  %.2fs  %s",
-                width, s, seed, method, r.certified or 0 / 0, lbs, ubp, r.rows, r.cols, r.seconds, x.status))
+                width, s, seed, method, r.certified or 0 / 0, lbs, ubp, r.rows, r.columns, r.seconds, x.status))
             end
           else
             row(method, nil, 0, "refused: " .. tostring(r):gsub("\n.*", ""))
@@ -144,7 +144,7 @@ print(report.table(summary, columns))
 
 local stem = string.format("%s/random-%dhidden", o.out, o.hidden)
 report.csv(stem .. "-runs.csv", runs, { "hidden", "width", "sparsity", "seed", "method", "bound", "status",
-  "seconds", "lp_value", "rows", "cols", "nnz", "build_seconds", "solve_seconds" })
+  "seconds", "solver_value", "rows", "columns", "nonzeros", "build_seconds", "solve_seconds" })
 report.csv(stem .. "-summary.csv", summary, { "hidden", "width", "sparsity", "method", "kind", "mean", "median", "mean_seconds", "completed" })
 report.json(stem .. ".json", { options = o, runs = runs, summary = summary,
   machine = { seconds = clock() - t_start } })

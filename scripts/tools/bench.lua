@@ -93,17 +93,17 @@ if want.hierarchy then
       for key, v in pairs(statuses) do st[#st + 1] = key .. " " .. v end
       rows[#rows + 1] = {
         network = string.format("(%d,%d,1) s=%d", width, width, s), k = k, family = fam,
-        bound = median(b), ubp = median(ubp), rows = r0.rows, cols = r0.cols, nnz = r0.nnz,
+        bound = median(b), ubp = median(ubp), rows = r0.rows, columns = r0.columns, nonzeros = r0.nonzeros,
         build = median(build), solve = median(solve), total = median(total), status = table.concat(st, ", "),
       }
-      print(report.table({ rows[#rows] }, { "network", "k", "family", "bound", "ubp", "rows", "cols", "nnz",
+      print(report.table({ rows[#rows] }, { "network", "k", "family", "bound", "ubp", "rows", "columns", "nonzeros",
         { key = "build", format = "%.3f" }, { key = "solve", format = "%.2f" }, { key = "total", format = "%.2f" }, "status" }))
       end
       ::next_family::
     end
   end
-  print("\nsummary (medians over seeds; rows/cols/nnz of seed 0; seconds wall clock):")
-  print(report.table(rows, { "network", "k", "family", "bound", "ubp", "rows", "cols", "nnz",
+  print("\nsummary (medians over seeds; rows/columns/nonzeros of seed 0; seconds wall clock):")
+  print(report.table(rows, { "network", "k", "family", "bound", "ubp", "rows", "columns", "nonzeros",
     { key = "build", format = "%.3f" }, { key = "solve", format = "%.2f" }, { key = "total", format = "%.2f" }, "status" }))
   all.hierarchy = rows
 end
@@ -126,9 +126,9 @@ if want.mnist then
   local info = problem:info()
   local r = lip.hierarchy.krivine(problem, { degree = 3, products = "path", time_limit = o.budget })
   local row = { terms = info.terms, variables = info.variables, poly_seconds = pt, status = r.status,
-                certified = r.certified, ubp = lip.bounds.product(net, "linf"), rows = r.rows, cols = r.cols, nnz = r.nnz,
+                certified = r.certified, ubp = lip.bounds.product(net, "linf"), rows = r.rows, columns = r.columns, nonzeros = r.nonzeros,
                 build = r.build_seconds, solve = r.solve_seconds, total = clock() - t, peak_rss_mb = mb(native.peak_rss()) }
-  print(report.table({ row }, { "terms", "variables", "status", "certified", "ubp", "rows", "cols", "nnz",
+  print(report.table({ row }, { "terms", "variables", "status", "certified", "ubp", "rows", "columns", "nonzeros",
     { key = "build", format = "%.2f" }, { key = "solve", format = "%.1f" }, { key = "total", format = "%.1f" },
     { key = "peak_rss_mb", title = "peak RSS MB", format = "%.0f" } }))
   all.mnist = row

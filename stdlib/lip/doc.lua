@@ -1,32 +1,53 @@
 --- lip.doc: one source of documentation per function.
--- Native functions carry the `doc:` text given to LuaVM.register (kept in _lip._doc);
--- Lua modules call lip.doc.register(fn, "text") next to the definition. help(x) prints it.
+-- Native functions are declarations (name, typed parameters with docs, results, description)
+-- whose text and parameter lists live in _lip._doc; Lua modules call
+-- lip.doc.register(fn, "text" [, name [, decl]]) next to the definition. help(x) prints the
+-- text; doc.write_stubs writes LuaLS annotations (---@param / ---@return) from the same data.
 local native = require "_lip"
 local doc = {}
 
-local by_value = setmetatable({}, { __mode = "k" })   -- function/table -> { name, text }
+local by_value = setmetatable({}, { __mode = "k" })   -- function/table -> entry
 local by_name = {}                                    -- "lp.solve" -> entry
 
-local function add(value, name, text)
-  local e = { name = name, text = text }
+local function add(value, name, text, decl)
+  local e = { name = name, text = text, params = decl and decl.params, returns = decl and decl.returns,
+              method = decl and decl.method }
   if value ~= nil then by_value[value] = e end
   if name then by_name[name] = e end
   return value
 end
 
-for fn, e in pairs(native._doc or {}) do add(fn, e.name, e.text) end
+for fn, e in pairs(native._doc or {}) do add(fn, e.name, e.text, e) end
 
---- doc.register(fn_or_name, text [, name]) -> fn_or_name
+--- doc.register(fn_or_name, text [, name [, decl]]) -> fn_or_name
 -- Attaches `text` to a function (or table); `name` (e.g. "nn.load") lets help("nn.load")
--- and the editor stubs find it. Returns its first argument, so it can wrap a definition.
-function doc.register(value, text, name)
+-- and the editor stubs find it; `decl` = { params = {{name =, type =, doc =, optional =}},
+-- returns = {{name =, type =}} } gives the stubs their types. Returns its first argument.
+function doc.register(value, text, name, decl)
   if type(text) ~= "string" then error("lip.doc.register: text must be a string", 2) end
-  if type(value) == "string" then return add(nil, value, text) end
-  return add(value, name, text)
+  if type(value) == "string" then return add(nil, value, text, decl) end
+  return add(value, name, text, decl)
+end
+
+local function type_summary(value)
+  local mt = getmetatable(value)
+  local tname = type(mt) == "table" and rawget(mt, "__name") or nil
+  if not tname then return nil end
+  local methods = type(mt.__index) == "table" and mt.__index or {}
+  local keys = {}
+  for k in pairs(methods) do keys[#keys + 1] = k end
+  table.sort(keys)
+  local lines = { tostring(value), tname .. " methods (help(obj.method) for details):" }
+  for _, k in ipairs(keys) do
+    local e = by_value[methods[k]]
+    lines[#lines + 1] = string.format("  :%-18s %s", k, e and (e.text:match("\n([^\n]*)") or "") or "")
+  end
+  return table.concat(lines, "\n")
 end
 
 --- doc.get(x) -> text or nil, name
--- The documentation of a function, table or name ("lp.solve", "lip.lp.solve").
+-- The documentation of a function, a userdata (its type and methods), a table or a name
+-- ("lp.solve", "lip.lp.solve", "Network:forward").
 function doc.get(x)
   local e
   if type(x) == "string" then
@@ -42,6 +63,9 @@ function doc.get(x)
         if ok and type(mod) == "table" and mod[field] ~= nil then e = by_value[mod[field]] end
       end
     end
+  elseif type(x) == "userdata" then
+    local text = type_summary(x)
+    if text then return text end
   elseif x ~= nil then
     e = by_value[x]
   end
@@ -57,22 +81,24 @@ function doc.describe_module(name, mod)
   table.sort(keys)
   for _, k in ipairs(keys) do
     local e = by_value[mod[k]]
-    local first = e and e.text:match("^[^\n]*") or type(mod[k])
+    local first = e and (e.text:match("\n([^\n]*)") or e.text:match("^[^\n]*")) or type(mod[k])
     lines[#lines + 1] = string.format("  %-20s %s", k, first)
   end
   return table.concat(lines, "\n")
 end
 
---- doc.entries() -> sorted list of { name, text } (for editor stubs).
+--- doc.entries() -> sorted list of { name, text, params, returns } (for editor stubs).
 function doc.entries()
   local list = {}
-  for name, e in pairs(by_name) do list[#list + 1] = { name = name, text = e.text } end
+  for name, e in pairs(by_name) do
+    list[#list + 1] = { name = name, text = e.text, params = e.params, returns = e.returns, method = e.method }
+  end
   table.sort(list, function(a, b) return a.name < b.name end)
   return list
 end
 
---- help([x]): prints the documentation of x (a function, module table or name);
--- without argument, lists the modules of lip.
+--- help([x]): prints the documentation of x (a function, a module table, a value such as a
+-- network, or a name); without argument, lists the modules of lip.
 function doc.help(...)
   if select("#", ...) == 0 then
     local lip = require "lip"
@@ -80,9 +106,15 @@ function doc.help(...)
     for _, k in ipairs(lip.module_names()) do
       print(string.format("  lip.%-10s %s", k, lip._modules[k]))
     end
+    print("  lip.lipschitz      the one-call path: lip.lipschitz{network = net, ...}")
     return
   end
   local x = ...
+  if x == nil then
+    print("help: the value is nil. In scripts, load the library first (local lip = require \"lip\"; it is also the " ..
+          "global lip), then help(lip.nn.random), help(net), help(\"hierarchy.krivine\").")
+    return
+  end
   local text = doc.get(x)
   if not text and type(x) == "table" then
     local lip = require "lip"
@@ -91,17 +123,69 @@ function doc.help(...)
       if rawget(lip, k) == x then text = doc.describe_module(k, x) end
     end
   end
-  print(text or ("no documentation for " .. tostring(x)))
+  print(text or ("no documentation for " .. tostring(x) .. " (a " .. type(x) .. ")"))
 end
 
---- doc.write_stubs(path): writes LuaLS annotations (---@meta) of every documented name.
+local function stub_type(t)
+  if t == nil or t == "" then return "any" end
+  return (t:gsub('"', "'"))
+end
+
+--- doc.write_stubs(path): writes LuaLS annotations (---@meta) of every documented name, with
+-- ---@param and ---@return from the declarations (options tables as inline table types).
 function doc.write_stubs(path)
   local f = assert(io.open(path, "w"))
-  f:write("---@meta\n-- Generated by lip.doc.write_stubs from the documentation registry.\n\n")
+  f:write("---@meta\n-- Generated by lip.doc.write_stubs (scripts/tools/stubs.lua) from the declarations.\n\n")
+  f:write("---@class lip\nlip = {}\n\n")
+  local classes = {}
+  for _, e in ipairs(doc.entries()) do
+    local cls = e.name:match("^([%u][%w_]*):")
+    if cls and not classes[cls] then classes[cls] = true; f:write("---@class lip.", cls, "\n\n") end
+  end
   for _, e in ipairs(doc.entries()) do
     for line in e.text:gmatch("[^\n]+") do f:write("--- ", line, "\n") end
-    local fname = e.name:gsub("^lip%.", "")
-    f:write("function lip.", fname, "(...) end\n\n")
+    local params = e.params
+    local names = {}
+    if params then
+      for _, p in ipairs(params) do
+        if not (e.method and p.name == "self") then
+          local ty = stub_type(p.type)
+          if p.fields then
+            local parts = {}
+            for _, fld in ipairs(p.fields) do
+              parts[#parts + 1] = fld.name .. (fld.required and "" or "?") .. ": " .. stub_type(fld.type)
+            end
+            ty = "{" .. table.concat(parts, ", ") .. "}"
+          end
+          f:write("---@param ", p.name, p.optional and "?" or "", " ", ty, " ", (p.doc or ""):gsub("\n", " "), "\n")
+          names[#names + 1] = p.name
+        end
+      end
+    else
+      local sig = e.text:match("^[^\n]*%(([^)]*)%)")
+      if sig then
+        for arg in sig:gmatch("[%w_%.]+") do
+          if arg ~= "" and not arg:find("%.") then
+            f:write("---@param ", arg, sig:find("%[[^%]]*" .. arg) and "?" or "", " any\n")
+            names[#names + 1] = arg
+          end
+        end
+      elseif e.text:match("^[^\n]*{") then
+        f:write("---@param options table\n"); names[1] = "options"
+      end
+    end
+    for _, r in ipairs(e.returns or {}) do f:write("---@return ", stub_type(r.type), " ", r.name, "\n") end
+    if not e.returns then
+      local ret = e.text:match("^[^\n]*%->%s*([^\n]+)")
+      if ret then f:write("---@return any ", (ret:gsub("%s+$", "")), "\n") end
+    end
+    local cls, meth = e.name:match("^([%u][%w_]*):([%w_]+)$")
+    if cls then
+      f:write("function lip.", cls, ":", meth, "(", table.concat(names, ", "), ") end\n\n")
+    elseif not e.name:find("%.__") then
+      local fname = e.name:gsub("^lip%.", "")
+      f:write("function lip.", fname, "(", table.concat(names, ", "), ") end\n\n")
+    end
   end
   f:close()
 end

@@ -19,11 +19,18 @@ lip._modules = {
   test      = "the spec runner: describe / it / expect",
   repl      = "the interactive loop and value printer",
   script    = "command-line options and helpers for experiment scripts",
-  lipschitz = "the one-call path behind lip.lipschitz{...}",
+  relaxation = "the registry of relaxations (lp, sdp, ...) and their shared result",
+  options   = "option lists declared once, composed and checked",
 }
 
 setmetatable(lip, {
   __index = function(t, name)
+    if name == "lipschitz" then
+      -- the one-call path, loaded on first use (help(lip.lipschitz))
+      local f = require("lip.lipschitz").lipschitz
+      rawset(t, "lipschitz", f)
+      return f
+    end
     if type(name) ~= "string" or not lip._modules[name] then
       error("lip has no field '" .. tostring(name) .. "' (modules: " ..
             table.concat(lip.module_names(), ", ") .. ")", 2)
@@ -40,11 +47,9 @@ setmetatable(lip, {
   end,
 })
 
---- The problem builder and the one-call path live at the top level (help(lip.lipschitz)).
+--- The problem builder lives at the top level; lip.lipschitz (the one-call path) loads on
+-- first use.
 lip.lipschitz_problem = (require "_lip").lipschitz_problem
-function lip.lipschitz(options) return require("lip.lipschitz").lipschitz(options) end
-require("lip.doc").register(lip.lipschitz, (require "lip.lipschitz") and
-  select(1, require("lip.doc").get("lipschitz")) or "lip.lipschitz{...}", "lipschitz")
 
 --- Sorted names of the submodules.
 function lip.module_names()

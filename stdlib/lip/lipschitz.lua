@@ -1,82 +1,126 @@
---- lip.lipschitz: the one-call path. lip.lipschitz{...} builds the problem, runs LiPopt-k and
--- the baselines, and returns them in one table, checking LBS <= certified <= UBP.
+--- lip.lipschitz: the one-call path. lip.lipschitz{...} builds the problem, runs the chosen
+-- relaxation(s) by name from lip.relaxation, and the baselines, and returns the sandwich
+-- lower <= L <= upper with every number labelled (certificate or estimate) and the chain
+-- LBS <= exact <= certified <= UBP checked.
 local native = require "_lip"
 local doc = require "lip.doc"
+local options = require "lip.options"
+local relaxation = require "lip.relaxation"
 local M = {}
 
-local allowed = {
-  network = true, norm = true, degree = true, products = true, sparsity = true,
-  input_box = true, domain = true, samples = true, seed = true, time_limit = true,
-  solver = true, method = true, quiet = true, progress = true, exact = true,
-  max_rows = true, max_columns = true, max_nonzeros = true, max_memory = true,
+local NAME = "lip.lipschitz"
+
+M.problem_options = options.of(native.lipschitz_problem, 1)
+M.baseline_options = options.spec {
+  { "relaxation", "string|string[]", "a registered relaxation (\"lp\", \"sdp\", ...), \"best\" (every relaxation that takes part in best; the smaller certificate wins) or a list of names", "lp" },
+  { "samples", "integer", "points for LBS", "10000" },
+  { "seed", "integer", "seed for LBS", "0" },
+  { "exact", "boolean", "also the exact maximum of p by vertex enumeration (tiny problems)", "false" },
 }
 
-local function check_options(o)
-  if type(o) ~= "table" then error("lip.lipschitz: options table expected, got " .. type(o), 3) end
-  for k in pairs(o) do
-    if not allowed[k] then
-      local names = {}
-      for a in pairs(allowed) do names[#names + 1] = a end
-      table.sort(names)
-      error("lip.lipschitz: unknown option '" .. tostring(k) .. "' (allowed: " .. table.concat(names, ", ") .. ")", 3)
-    end
+--- The relaxations a call asks for.
+local function chosen(name)
+  if name == nil then return { "lp" } end
+  if type(name) == "table" then return name end
+  if name == "best" then
+    local out = {}
+    for _, n in ipairs(relaxation.names()) do if relaxation.get(n).best then out[#out + 1] = n end end
+    return out
   end
-  if o.network == nil then error("lip.lipschitz: needs network = <lip.nn network>", 3) end
+  return { name }
+end
+
+local function spec_for(names)
+  local specs = {}
+  for _, n in ipairs(names) do
+    local ok, r = pcall(relaxation.get, n)
+    if not ok then error(NAME .. ": " .. tostring(r):gsub("^[^\n]-:%d+: ", "", 1), 4) end
+    specs[#specs + 1] = r.options
+  end
+  return options.union(table.unpack(specs))
 end
 
 function M.lipschitz(o)
-  check_options(o)
-  local norm = o.norm or "linf"
-  local problem = native.lipschitz_problem { network = o.network, norm = norm,
-                                             input_box = o.input_box, domain = o.domain }
-  local hopts = {
-    degree = o.degree or 3, products = o.products, sparsity = o.sparsity,
-    time_limit = o.time_limit, solver = o.solver, method = o.method, quiet = o.quiet,
-    progress = o.progress, max_rows = o.max_rows, max_columns = o.max_columns,
-    max_nonzeros = o.max_nonzeros, max_memory = o.max_memory,
-  }
-  local r = native.hierarchy.krivine(problem, hopts)
-  local n = o.network:sizes()[1]
-  local box = o.input_box
+  if type(o) ~= "table" then error(NAME .. ": options table expected, got " .. type(o), 2) end
+  local names = chosen(o.relaxation)
+  local s, all = options.split(NAME, o, { M.problem_options, spec_for(names), M.baseline_options })
+  if all.network == nil then error(NAME .. ": needs network = <lip.nn network>", 2) end
+  local problem = options.call(NAME, 2, native.lipschitz_problem, s[1])
+  local net = all.network
+  local out = { results = {}, norm = problem:info().norm, ["local"] = all.input_box ~= nil }
+
+  for _, n in ipairs(names) do
+    local r = relaxation.get(n)
+    local slice = {}
+    for _, f in ipairs(r.options) do slice[f.name] = s[2][f.name] end
+    local ok, res = pcall(r.solve, problem, slice)
+    if not ok then
+      if type(res) == "string" and res:find("interrupted!", 1, true) then error(res, 0) end
+      if #names == 1 then error(res, 0) end
+      res = { relaxation = n, method = n, status = "refused", message = tostring(res):gsub("^[^\n]-:%d+: ", "", 1) }
+    end
+    out.results[n] = res
+  end
+
+  -- Baselines.
+  local box = all.input_box
   if box == nil then
     local lo, hi = {}, {}
-    for i = 1, n do lo[i], hi[i] = -5, 5 end
+    for i = 1, net:sizes()[1] do lo[i], hi[i] = -5, 5 end
     box = { lower = lo, upper = hi }
   end
-  local ubp = native.bounds.product(o.network, norm, { input_box = o.input_box, domain = o.domain })
-  local lbs = native.bounds.sampled(o.network, norm, { samples = o.samples or 10000, box = box, seed = o.seed or 0 })
-  local out = {
-    status = r.status, certified = r.certified, lp_value = r.lp_value, degree = r.degree,
-    family = r.family, pattern = r.pattern, rows = r.rows, cols = r.cols, nnz = r.nnz,
-    seconds = r.seconds, build_seconds = r.build_seconds, solve_seconds = r.solve_seconds,
-    ubp = ubp, lbs = lbs, norm = type(norm) == "string" and norm or norm:name(),
-    ["local"] = o.input_box ~= nil, lipopt = r,
-  }
-  if o.exact then out.exact = problem:exact_max() end
-  -- Both LiPopt and UBP are certificates, so their minimum is one too. (For l2 a low degree of
-  -- the LP can be looser than UBP: the ball enters only through constraint products.)
-  if out.certified and out.certified <= ubp then
-    out.best, out.best_method = out.certified, "LiPopt-" .. r.degree
-  else
-    out.best, out.best_method = ubp, "UBP"
+  out.ubp = options.call(NAME, 2, native.bounds.product, net, all.norm or "linf", { input_box = all.input_box, domain = all.domain })
+  out.lbs = options.call(NAME, 2, native.bounds.sampled, net, all.norm or "linf",
+                         { samples = all.samples or 10000, box = box, seed = all.seed or 0 })
+  if all.exact then out.exact = problem:exact_max() end
+
+  -- The best certificate: the smallest certified bound among the relaxations and UBP (all are
+  -- theorems, so their minimum is one).
+  local best, best_method, chosen_result = out.ubp, "UBP", nil
+  for _, n in ipairs(names) do
+    local r = out.results[n]
+    if r.certified and r.certified <= best then best, best_method, chosen_result = r.certified, r.method or n, r end
   end
-  -- The inequality chain every run must satisfy (METHOD §5). A violation is a bug: say so.
+  out.upper, out.upper_method = best, best_method
+  out.best, out.best_method = best, best_method
+  out.lower, out.lower_kind = out.lbs, "sampled"
+  out.ratio = (out.lower and out.lower > 0) and out.upper / out.lower or nil
+
+  -- The chosen relaxation's numbers at the top level (the first one for a single relaxation).
+  local main = chosen_result or out.results[names[1]]
+  for _, k in ipairs { "relaxation", "method", "status", "certified", "solver_value", "correction", "rows", "columns",
+                       "nonzeros", "order", "seconds", "build_seconds", "solve_seconds", "degree", "family", "pattern" } do
+    if main and out[k] == nil then out[k] = main[k] end
+  end
+
+  -- The inequality chain every run must satisfy. A violation is a bug: say so.
   local tol = 1e-9
-  if out.certified then
-    out.chain_ok = lbs <= out.certified * (1 + tol) + tol and
-                   (out.certified <= ubp * (1 + tol) + tol or out.norm == "l2")
-    if out.exact then out.chain_ok = out.chain_ok and out.exact <= out.certified * (1 + tol) + tol end
+  local ok = true
+  for _, n in ipairs(names) do
+    local c = out.results[n].certified
+    if c then
+      ok = ok and out.lbs <= c * (1 + tol) + tol
+      if out.exact then ok = ok and out.exact <= c * (1 + tol) + tol end
+    end
   end
+  ok = ok and out.lbs <= out.ubp * (1 + tol) + tol
+  out.chain_ok = ok
   return out
 end
 doc.register(M.lipschitz, [==[
-lip.lipschitz{ network = net, norm = "linf", degree = 3, products = "by_input", sparsity = ,
-               input_box = {lower=, upper=}|{center=, radius=}, domain = {lo, hi}, samples = 10000,
-               seed = 0, time_limit = , solver = , method = , quiet = , exact = false } -> result
-The one-call path: LiPopt-k (a certificate: L <= certified) beside UBP (the product bound,
+lip.lipschitz{ network = net, norm = "linf", input_box = , domain = , relaxation = "lp",
+               <the relaxation's options, e.g. degree = 3, products = "by_input">,
+               samples = 10000, seed = 0, exact = false } -> result
+The one-call path: a relaxation (a certificate: L <= certified) beside UBP (the product bound,
 a certificate) and LBS (sampled gradients: an estimate from below), globally or on an input box.
-result: { certified, lp_value, ubp, lbs, best (the smaller certificate) and best_method,
-exact (with exact = true), status, degree, family, rows, cols, nnz, seconds,
-chain_ok (LBS <= certified <= UBP held; for l2 only LBS <= certified), lipopt = <full result> }.]==], "lipschitz")
+relaxation is a registered name (lip.relaxation.names()), "best" (all that take part in best;
+the smaller certificate wins) or a list of names; its options are accepted here and checked
+against its declared list (unknown keys are an error).
+result: { upper (the best certificate) and upper_method, lower (LBS) and lower_kind ("sampled"),
+ratio = upper/lower, results = {lp = <result>, ...} (each the shared relaxation result),
+certified, solver_value, status, method, rows, columns, nonzeros, seconds of the best relaxation,
+ubp, lbs, exact (with exact = true), best/best_method (= upper), chain_ok (LBS <= exact <=
+certified and LBS <= UBP held) }. For l2 a low LP degree can be looser than UBP (the ball enters
+the LP only through constraint products); upper is still the smaller certificate.]==], "lipschitz")
 
 return M

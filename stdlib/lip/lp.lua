@@ -5,8 +5,9 @@ local native = (require "_lip").lp or error("this host has no native lp module",
 local lp = {}
 
 lp.solve = native.solve
+lp.solve_program = native.solve_program
 lp.solvers = native.solvers
-lp.write = native.write   -- nil when the host cannot write LP files
+lp.write = native.write
 
 --- lp.dense_rows(A, lower, upper) -> rows
 -- Turns a dense matrix {{a11, a12, ...}, ...} and bound vectors (tables or numbers; nil

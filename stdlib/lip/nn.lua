@@ -11,9 +11,13 @@ nn.from_layers = native.from_layers
 --- nn.from_weights(Ws [, bs [, options]]) -> network
 function nn.from_weights(Ws, bs, options)
   options = options or {}
+  if type(options) ~= "table" then error("lip.nn.from_weights: options must be a table, got " .. type(options), 2) end
+  require("lip.options").split("lip.nn.from_weights", options,
+    { require("lip.options").spec { { "activation" }, { "output" } } }, 2)
   local layers = {}
   for i, W in ipairs(Ws) do layers[i] = { weights = W, bias = bs and bs[i] or nil } end
-  return native.from_layers { layers = layers, activation = options.activation, output = options.output }
+  return require("lip.options").call("lip.nn.from_weights", 2, native.from_layers,
+    { layers = layers, activation = options.activation, output = options.output })
 end
 doc.register(nn.from_weights, [==[
 lip.nn.from_weights({W1, ..., Wd} [, {b1, ..., bd} [, {activation = , output = }]]) -> network

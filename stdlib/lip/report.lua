@@ -11,8 +11,9 @@
 --                              { name = "LBS", points = ..., lower_bound = true } } })
 --
 -- Rows are tables keyed by column name ({ width = 10, ubp = 3.2 }) or arrays ({ 10, 3.2 });
--- a column is a key (string or integer) or a table { key = ..., title = ..., format = ... }
--- where `format` is a string.format pattern or a function value -> string.
+-- a column is a key (string or integer) or a table { key = ..., title = ..., format = ..., missing = ... }
+-- where `format` is a string.format pattern or a function value -> string, and `missing` the text
+-- of an absent value (default "").
 
 local report = {}
 
@@ -68,10 +69,22 @@ local function normalize_columns(rows, columns, caller)
     local first = rows[1]
     if first == nil then return {} end
     columns = {}
-    if #first > 0 then
+    if first.relaxation ~= nil and first.status ~= nil and report.result_columns then
+      -- rows are relaxation results: their standard columns
+      columns = report.result_columns
+    elseif #first > 0 then
       for i = 1, #first do columns[i] = i end
     else
-      for k in pairs(first) do columns[#columns + 1] = k end
+      -- every key holding a plain value in some row (tables and functions are not cells)
+      local seen = {}
+      for _, r in ipairs(rows) do
+        for k, v in pairs(r) do
+          local t = type(v)
+          if not seen[k] and (t == "number" or t == "string" or t == "boolean") then
+            seen[k] = true; columns[#columns + 1] = k
+          end
+        end
+      end
       table.sort(columns, function(a, b) return tostring(a) < tostring(b) end)
     end
   end
@@ -82,7 +95,7 @@ local function normalize_columns(rows, columns, caller)
   for i, c in ipairs(columns) do
     if type(c) == "table" then
       if c.key == nil then error(caller .. ": column " .. i .. " has no key", 3) end
-      out[i] = { key = c.key, title = c.title or tostring(c.key), format = c.format }
+      out[i] = { key = c.key, title = c.title or tostring(c.key), format = c.format, missing = c.missing }
     else
       out[i] = { key = c, title = tostring(c) }
     end
@@ -102,7 +115,7 @@ local function check_rows(rows, caller)
 end
 
 local function cell_text(value, column, digits)
-  if value == nil then return "" end
+  if value == nil then return column.missing or "" end
   local f = column.format
   if type(f) == "function" then return tostring(f(value)) end
   if type(f) == "string" then return sfmt(f, value) end
@@ -597,11 +610,12 @@ doc("row", [==[
 report.row(result) -> string
   One line for a hierarchy result table (fields degree, family, certified, lp_value, rows,
   cols, nnz, build_seconds, solve_seconds, status), e.g.
-  "k=3 multilinear  certified=1.23457  lp=1.23456  rows=120 cols=340 nnz=2000  build=0.01s solve=0.20s  optimal".
+  "LiPopt-3 multilinear  certified=1.23457  solver=1.23456  rows=120 columns=340 nonzeros=2000
+  build=0.01s solve=0.20s  optimal" (a result without a certificate prints "uncertified").
   Missing fields print as "-".]==])
 function report.row(r)
   if type(r) ~= "table" then
-    error("report.row: expected a hierarchy result table, got " .. type(r), 2)
+    error("report.row: expected a relaxation result table, got " .. type(r), 2)
   end
   local function num(v, digits)
     if v == nil then return "-" end
@@ -612,17 +626,22 @@ function report.row(r)
     if type(v) ~= "number" then return "-" end
     return sfmt("%.2fs", v)
   end
-  return sfmt("k=%s %s  certified=%s  lp=%s  rows=%s cols=%s nnz=%s  build=%s solve=%s  %s",
-    num(r.degree), tostring(r.family or "-"), num(r.certified, 8), num(r.lp_value, 8),
-    num(r.rows), num(r.cols), num(r.nnz), secs(r.build_seconds), secs(r.solve_seconds),
+  local size = r.order and ("order=" .. num(r.order)) or
+    ("rows=" .. num(r.rows) .. " columns=" .. num(r.columns) .. " nonzeros=" .. num(r.nonzeros))
+  local certified = r.certified ~= nil and num(r.certified, 8) or "uncertified"
+  return sfmt("%s %s  certified=%s  solver=%s  %s  build=%s solve=%s  %s",
+    tostring(r.method or (r.degree and ("LiPopt-" .. r.degree)) or "-"), tostring(r.family or ""),
+    certified, num(r.solver_value, 8), size, secs(r.build_seconds), secs(r.solve_seconds),
     tostring(r.status or "-"))
 end
 
---- The columns of a hierarchy result, for report.table / csv / markdown.
+--- The columns of a relaxation result, for report.table / csv / markdown (the default when the
+-- rows are results).
 report.result_columns = {
-  { key = "degree", title = "k" }, { key = "family", title = "family" },
-  { key = "certified", title = "certified" }, { key = "lp_value", title = "LP value" },
-  { key = "rows", title = "rows" }, { key = "cols", title = "cols" }, { key = "nnz", title = "nnz" },
+  { key = "method", title = "method" }, { key = "family", title = "family" },
+  { key = "certified", title = "certified", missing = "uncertified" },
+  { key = "solver_value", title = "solver value" },
+  { key = "rows", title = "rows" }, { key = "columns", title = "columns" }, { key = "nonzeros", title = "nonzeros" },
   { key = "build_seconds", title = "build s", format = "%.2f" },
   { key = "solve_seconds", title = "solve s", format = "%.2f" },
   { key = "status", title = "status" },

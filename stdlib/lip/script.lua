@@ -10,6 +10,18 @@
 local doc = require "lip.doc"
 local script = {}
 
+--- script.dir([level]) -> the directory of the calling script (or of the function `level`
+-- frames up), so a script finds its files wherever it is run from.
+function script.dir(level)
+  local src = debug.getinfo((level or 1) + 1, "S").source
+  local path = src:match("^@(.*)$") or "."
+  return path:match("^(.*)/[^/]*$") or "."
+end
+doc.register(script.dir, [==[
+lip.script.dir() -> directory
+The directory of the calling script: build paths of files that travel with the script from
+it (script.dir() .. "/../../models/x.safetensors"), so the script runs from any directory.]==], "script.dir")
+
 local function parse_value(kind, text, name)
   if kind == "number" then
     local v = tonumber(text)

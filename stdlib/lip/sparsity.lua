@@ -1,11 +1,14 @@
---- lip.sparsity: sparsity patterns of the hierarchy (METHOD §3), as lists of variable sets.
--- A pattern is a name ("dense", "by_input", "by_last_hidden", "chordal") or any list of sets
--- of variable names, which Lua code may build or edit freely.
+--- lip.sparsity: sparsity patterns of the hierarchy, as lists of variable sets. A pattern is a
+-- registered name ("dense", "by_input", "by_last_hidden", "chordal", or one defined with
+-- lip.sparsity.define) or any list of sets of variable names, which Lua code may build or edit.
+-- A one-file example: scripts/examples/pattern_by_input.lua.
 local native = (require "_lip").sparsity
 local doc = require "lip.doc"
 local sparsity = {}
 
 sparsity.sets = native.sets
+sparsity.define = native.define
+sparsity.patterns = native.patterns
 for _, name in ipairs { "dense", "by_input", "by_last_hidden", "chordal" } do
   sparsity[name] = function(problem) return native.sets(problem, name) end
   doc.register(sparsity[name], "lip.sparsity." .. name .. "(problem) -> { {variable names}, ... }\n" ..

@@ -93,7 +93,7 @@ describe("LiPopt from Lua", function()
       local r = lip.hierarchy.krivine(problem, { degree = c[2], products = "by_input", quiet = true })
       expect(r.status).to_be("optimal")
       expect(r.certified).to_be_near(c[3], 1e-7)
-      expect(r.certified >= r.lp_value).to_be(true)
+      expect(r.certified >= r.solver_value).to_be(true)
     end
   end)
 

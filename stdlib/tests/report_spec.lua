@@ -369,19 +369,32 @@ print(root.tag == ns + "svg", len(groups), ",".join(g.get("data-name") for g in 
   raises(function() report.svg_plot(nil, {}) end, "series")
 end)
 
-it("row: one line with every field; missing fields as -", function()
+it("row: one line with every field; missing fields as -, a missing certificate as uncertified", function()
   local line = report.row {
-    degree = 3, family = "multilinear", certified = 1.2345678912, lp_value = 1.2345,
-    rows = 10, cols = 20, nnz = 30, build_seconds = 0.014, solve_seconds = 1.5, status = "optimal",
+    degree = 3, method = "LiPopt-3", family = "multilinear", certified = 1.2345678912, solver_value = 1.2345,
+    rows = 10, columns = 20, nonzeros = 30, build_seconds = 0.014, solve_seconds = 1.5, status = "optimal",
   }
   assert(not line:find("\n"))
-  for _, piece in ipairs({ "k=3", "multilinear", "certified=1.2345679", "lp=1.2345", "rows=10",
-                           "cols=20", "nnz=30", "build=0.01s", "solve=1.50s", "optimal" }) do
+  for _, piece in ipairs({ "LiPopt-3", "multilinear", "certified=1.2345679", "solver=1.2345", "rows=10",
+                           "columns=20", "nonzeros=30", "build=0.01s", "solve=1.50s", "optimal" }) do
     assert(line:find(piece, 1, true), piece .. " missing in " .. line)
   end
   local partial = report.row { degree = 2, status = "infeasible" }
-  assert(partial:find("certified=-", 1, true) and partial:find("infeasible", 1, true), partial)
-  raises(function() report.row(3) end, "hierarchy result")
+  assert(partial:find("certified=uncertified", 1, true) and partial:find("infeasible", 1, true), partial)
+  assert(partial:find("LiPopt-2", 1, true) and partial:find("rows=-", 1, true), partial)
+  local sdp = report.row { method = "SDP", order = 7, certified = 2.5, solver_value = 2.4, status = "optimal" }
+  assert(sdp:find("order=7", 1, true), sdp)
+  raises(function() report.row(3) end, "result")
+end)
+
+it("table: results default to the result columns; plain rows to their plain fields", function()
+  local t = report.table { { relaxation = "lp", method = "LiPopt-2", status = "optimal", certified = 1.5,
+                             solver_value = 1.5, rows = 3, columns = 4, nonzeros = 5, certificate = { { coefficient = 1 } } } }
+  assert(t:find("solver value", 1, true) and not t:find("table:", 1, true), t)
+  local u = report.table { { relaxation = "lp", method = "LiPopt-2", status = "infeasible" } }
+  assert(u:find("uncertified", 1, true), u)
+  local plain = report.table { { a = 1, nested = { 1 } }, { b = "x" } }
+  assert(plain:find("a", 1, true) and plain:find("b", 1, true) and not plain:find("table:", 1, true) and not plain:find("nested", 1, true), plain)
 end)
 
 it("progress: silent unless stderr is a terminal", function()

@@ -1,4 +1,5 @@
 import Foundation
+import LipControl
 import LipLP
 
 /// Errors of the hierarchy. Solver outcomes (infeasible, time limit) are not errors: they
@@ -28,11 +29,12 @@ public enum HierarchyError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Refusal thresholds, checked before building (estimates) and after assembly (exact sizes).
+/// The memory limit defaults to a third of this machine's memory.
 public struct HierarchySizeLimits: Sendable {
     public var maxRows: Int = 2_000_000
     public var maxColumns: Int = 5_000_000
     public var maxNonzeros: Int = 40_000_000
-    public var maxMemoryBytes: Double = 8e9
+    public var maxMemoryBytes: Double = MemoryBudget.machineDefault.bytes
     public init() {}
     public static var unlimited: HierarchySizeLimits {
         var l = HierarchySizeLimits(); l.maxRows = .max; l.maxColumns = .max; l.maxNonzeros = .max; l.maxMemoryBytes = .infinity; return l
@@ -49,8 +51,13 @@ public enum HierarchyProgress: Sendable {
 public struct KrivineOptions: Sendable {
     public var degree: Int = 3
     public var family: ProductFamily = .byInput
-    public var pattern: SparsityPattern = .dense
+    /// The sparsity pattern, for families that use one (default: dense). Giving a pattern to a
+    /// family that does not use one is an error.
+    public var pattern: SparsityPattern? = nil
+    /// A solver to use instead of the registries' (Swift callers and tests).
     public var solver: (any LPSolver)? = nil
+    /// The registered solver to use (nil: the registries' default).
+    public var solverName: String? = nil
     public var method: LPMethod = .automatic
     public var timeLimit: Double? = nil
     public var limits = HierarchySizeLimits()
@@ -59,11 +66,14 @@ public struct KrivineOptions: Sendable {
     /// How many of the largest c_h the result lists.
     public var certificateSize: Int = 10
 
-    public init(degree: Int = 3, family: ProductFamily = .byInput, pattern: SparsityPattern = .dense,
+    public init(degree: Int = 3, family: ProductFamily = .byInput, pattern: SparsityPattern? = nil,
                 solver: (any LPSolver)? = nil, method: LPMethod = .automatic, timeLimit: Double? = nil) {
         self.degree = degree; self.family = family; self.pattern = pattern
         self.solver = solver; self.method = method; self.timeLimit = timeLimit
     }
+
+    /// The pattern's name for reports ("" when the family uses none).
+    var patternName: String { family.usesPattern ? (pattern ?? .dense).name : "" }
 }
 
 /// Sizes before building: exact product count only after deduplication, so these are upper
@@ -117,14 +127,17 @@ public struct LipschitzBound: Sendable, CustomStringConvertible {
         let l = lpValue.map { "\($0)" } ?? "none"
         return "LiPopt-\(degree) [\(family)\(pattern.isEmpty ? "" : "/" + pattern)] \(status.rawValue): certified \(c), LP \(l); LP \(rows) x \(columns) (\(nonzeros) nonzeros); build \(fmt(buildSeconds)) s, solve \(fmt(solveSeconds)) s"
     }
-}
 
-/// What to try instead of an LP that is too large, for the family at hand.
-func tooLargeAdvice(_ o: KrivineOptions) -> String {
-    switch o.family {
-    case .path: return "use a network with fewer paths or an input box (local ranges drop stable neurons)"
-    case .dense, .multilinear: return "use a smaller degree, a sparser pattern (by_input, chordal), or the path family"
-    default: return "use a smaller degree or the path family (its size grows with the terms of p, not with k)"
+    /// The shared shape of every relaxation's result.
+    public var result: RelaxationResult {
+        var r = RelaxationResult(relaxation: KrivineRelaxation.name, method: "LiPopt-\(degree)", status: status.rawValue,
+                                 certified: certifiedBound, solverValue: lpValue, correction: correction,
+                                 solver: solverName, message: solverMessage)
+        r.sizes = [("rows", rows), ("columns", columns), ("nonzeros", nonzeros)]
+        r.timings = [("build", buildSeconds), ("solve", solveSeconds), ("certify", certifySeconds)]
+        r.details = [("degree", .int(degree)), ("family", .string(family)), ("pattern", .string(pattern)),
+                     ("certificate", .list(certificate.map { .record([("coefficient", .double($0.coefficient)), ("product", .string($0.product))]) }))]
+        return r
     }
 }
 
@@ -135,128 +148,105 @@ func tooLargeAdvice(_ o: KrivineOptions) -> String {
 ///
 ///     minimize λ   s.t.   for every g-monomial m:  Σ_h c_h [m]h − [m = 1] λ = −[m]p,   c ≥ 0, λ free
 ///
-/// column 0 is λ, column 1 + h is product h; one row per g-monomial of a product (a
-/// hash map assigns rows on first sight, so there are no empty rows), duplicate products are
-/// removed. Every feasible λ is an upper bound on max p over the box, hence on L(f).
-/// Products have integer coefficients (±1 for multilinear ones), so the matrix is well scaled.
+/// column 0 is λ, column 1 + h is product h; one row per g-monomial of a product (rows are
+/// numbered on first sight while the products are expanded in their deterministic order, so
+/// there are no empty rows and two runs give the same LP), duplicate products are removed.
+/// Every feasible λ is an upper bound on max p over the box, hence on L(f). Products have
+/// integer coefficients (±1 for multilinear ones), so the matrix is well scaled.
 public enum KrivineHierarchy {
 
     /// Sizes of the LP before it is built (upper bounds), for refusing early.
     public static func estimate(_ problem: LipschitzProblem, options: KrivineOptions) throws -> HierarchySizeEstimate {
         try validate(problem, options)
-        let sets = options.family.usesPattern ? try options.pattern.sets(for: problem) : []
-        var e = try options.family.estimate(problem: problem, degree: options.degree, sets: sets)
-        e.columns += Double(constraintProductCount(problem, options.degree))
-        e.nonzeros += Double(constraintProductCount(problem, options.degree)) * 16
+        var e = try options.family.estimate(try familyInput(problem, options))
+        let extra = Double(constraintProductCount(problem, options.degree))
+        e.columns += extra
+        e.nonzeros += extra * 16
         // triplets (4+4+8 bytes) held by the LP value, the solver's copy (~3x), rows/columns.
-        let mem = e.nonzeros * 64 + e.columns * 120 + min(e.nonzeros, 1e12) * 40
+        let mem = e.nonzeros * 64 + e.columns * 120 + Swift.min(e.nonzeros, 1e12) * 40
         return HierarchySizeEstimate(columns: e.columns, nonzeros: e.nonzeros, memoryBytes: mem)
+    }
+
+    static func familyInput(_ problem: LipschitzProblem, _ options: KrivineOptions) throws -> FamilyInput {
+        let sets = options.family.usesPattern ? try (options.pattern ?? .dense).sets(for: problem) : []
+        return FamilyInput(problem: problem, degree: options.degree, sets: sets)
     }
 
     /// Builds the Krivine LP. Throws before building when the estimate exceeds the limits,
     /// and before solving when a monomial of p is not covered by any product.
     public static func apply(_ problem: LipschitzProblem, options: KrivineOptions) throws -> (LinearProgram, KrivineInverse) {
-        let t0 = Date()
-        let k = options.degree
+        let t0 = monotonicSeconds()
         let est = try estimate(problem, options: options)
-        let lim = options.limits
-        if est.columns > Double(lim.maxColumns) || est.nonzeros > Double(lim.maxNonzeros) || est.memoryBytes > lim.maxMemoryBytes {
-            throw HierarchyError.tooLarge(
-                "LiPopt-\(k) with family \(options.family.name)\(options.family.usesPattern ? " and pattern " + options.pattern.name : "") would need \(est) (limits: \(fmtCount(Double(lim.maxColumns))) columns, \(fmtCount(Double(lim.maxNonzeros))) nonzeros, \(fmtBytes(lim.maxMemoryBytes))); \(tooLargeAdvice(options)), or raise the limits (max_columns, max_nonzeros, max_memory)")
-        }
-        let sets = options.family.usesPattern ? try options.pattern.sets(for: problem) : []
-        let products = try options.family.build(problem: problem, degree: k, sets: sets)
-        options.progress?(.stage("products", seconds: Date().timeIntervalSince(t0)))
-
+        try checkEstimate(est, options)
+        let products = try options.family.build(try familyInput(problem, options))
+        try StoppedError.check(.none, "LiPopt-\(options.degree)")
+        options.progress?(.stage("products", seconds: monotonicSeconds() - t0))
         let pg = gBasis(problem)
-        let constraintProducts = buildConstraintProducts(problem, degree: k, scale: pg.scale)
-
-        // Assembly: rows on first sight, triplets directly.
-        var rowOf = [MonoKey: Int32](minimumCapacity: Int(min(est.nonzeros, 4e7)) / 2 + 16)
-        var rowKeys: [MonoKey] = [MonoKey()]
-        rowOf[MonoKey()] = 0
-        var lp = LinearProgram(sense: .minimize, columns: 0, name: "krivine-\(k)")
-        let nCols = 1 + products.count + constraintProducts.count
-        lp.objective = [Double](repeating: 0, count: nCols); lp.objective[0] = 1
-        lp.columnLower = [Double](repeating: 0, count: nCols); lp.columnLower[0] = -.infinity
-        lp.columnUpper = [Double](repeating: .infinity, count: nCols)
-        let nnzGuess = Int(min(est.nonzeros, 4e8))
-        lp.entryRow.reserveCapacity(nnzGuess); lp.entryColumn.reserveCapacity(nnzGuess); lp.entryValue.reserveCapacity(nnzGuess)
-        lp.entryRow.append(0); lp.entryColumn.append(0); lp.entryValue.append(-1)
-        @inline(__always) func row(_ key: MonoKey) -> Int32 {
-            if let r = rowOf[key] { return r }
-            let r = Int32(rowKeys.count); rowOf[key] = r; rowKeys.append(key); return r
-        }
+        let constraintProducts = buildConstraintProducts(problem, degree: options.degree, scale: pg.scale)
+        var asm = LPAssembly(columns: 1 + products.count + constraintProducts.count, nonzeroGuess: est.nonzeros,
+                             name: "krivine-\(options.degree)")
         for h in 0..<products.count {
             let col = Int32(1 + h)
-            products.expand(h) { key, coef in
-                lp.entryRow.append(row(key)); lp.entryColumn.append(col); lp.entryValue.append(coef)
-            }
+            products.expand(h) { key, coef in asm.add(key, col, coef) }
         }
         var columnError = [Double]()
         for (q, cp) in constraintProducts.enumerated() {
             let col = Int32(1 + products.count + q)
-            for (key, (coef, _)) in cp.terms {
-                lp.entryRow.append(row(key)); lp.entryColumn.append(col); lp.entryValue.append(coef)
-            }
-            columnError.append(cp.terms.values.reduce(0) { $0 + $1.1 })
+            for (key, coef, _) in cp.terms { asm.add(key, col, coef) }
+            columnError.append(cp.terms.reduce(0) { $0 + $1.2 })
         }
-        // Right-hand side −[m]p; monomials of p no product reaches make the LP infeasible.
-        var rhs = [Double](repeating: 0, count: rowKeys.count)
-        var rhsError = [Double](repeating: 0, count: rowKeys.count)
-        var uncovered: [MonoKey] = []
-        for (key, (c, e)) in pg.terms {
-            if let r = rowOf[key] { rhs[Int(r)] = -c; rhsError[Int(r)] = e }
-            else if c != 0 { uncovered.append(key) }
+        let rhsError = try asm.setRightHandSide(pg, problem: problem, options: options)
+        if asm.rowKeys.count > options.limits.maxRows {
+            throw HierarchyError.tooLarge("LiPopt-\(options.degree) with family \(options.family.name) has \(asm.rowKeys.count) rows (limit \(options.limits.maxRows)); use a smaller degree or a sparser family or pattern")
         }
-        if !uncovered.isEmpty {
-            let names = problem.variableNames
-            let ms = uncovered.map { Monomial(sorted: $0.variables) }.sorted().map { $0.format(names: names) }
-            throw HierarchyError.uncovered(monomials: ms, family: options.family.name,
-                                           pattern: options.family.usesPattern ? options.pattern.name : "", degree: k)
-        }
-        if rowKeys.count > lim.maxRows {
-            throw HierarchyError.tooLarge("LiPopt-\(k) with family \(options.family.name) has \(rowKeys.count) rows (limit \(lim.maxRows)); use a smaller degree or a sparser family or pattern")
-        }
-        lp.rowLower = rhs; lp.rowUpper = rhs
-        let build = Date().timeIntervalSince(t0)
+        let build = monotonicSeconds() - t0
         options.progress?(.stage("assembly", seconds: build))
-        let inverse = KrivineInverse(lp: lp, rhsError: rhsError, products: products,
+        let inverse = KrivineInverse(lp: asm.lp, rhsError: rhsError, products: products,
                                      constraintProducts: constraintProducts.map(\.label), constraintError: columnError,
-                                     problem: problem, scale: pg.scale, degree: k,
-                                     family: options.family.name,
-                                     pattern: options.family.usesPattern ? options.pattern.name : "",
+                                     problem: problem, scale: pg.scale, degree: options.degree,
+                                     family: options.family.name, pattern: options.patternName,
                                      buildSeconds: build, certificateSize: options.certificateSize)
-        return (lp, inverse)
+        return (asm.lp, inverse)
     }
 
-    /// apply, solve with `options.solver`, invert.
-    public static func solve(_ problem: LipschitzProblem, options: KrivineOptions) throws -> LipschitzBound {
-        guard let solver = options.solver else { throw HierarchyError.noSolver }
+    static func checkEstimate(_ est: HierarchySizeEstimate, _ options: KrivineOptions) throws {
+        let lim = options.limits
+        if est.columns > Double(lim.maxColumns) || est.nonzeros > Double(lim.maxNonzeros) || est.memoryBytes > lim.maxMemoryBytes {
+            let pattern = options.family.usesPattern ? " and pattern " + options.patternName : ""
+            let advice = options.family.usesPattern
+                ? "use a smaller degree, a sparser pattern (by_input, chordal), or the path family"
+                : "use a smaller degree or the path family (its size grows with the terms of p, not with k), or an input box (local ranges drop stable neurons)"
+            throw HierarchyError.tooLarge(
+                "LiPopt-\(options.degree) with family \(options.family.name)\(pattern) would need \(est) (limits: \(fmtCount(Double(lim.maxColumns))) columns, \(fmtCount(Double(lim.maxNonzeros))) nonzeros, \(fmtBytes(lim.maxMemoryBytes))); \(advice), or raise the limits (max_columns, max_nonzeros, max_memory)")
+        }
+    }
+
+    /// apply, solve with `options.solver` (or the registries' solver), invert.
+    public static func solve(_ problem: LipschitzProblem, options: KrivineOptions,
+                             registries: Registries? = nil) throws -> LipschitzBound {
+        let solver: any LPSolver
+        if let s = options.solver { solver = s }
+        else if let r = registries { solver = try r.lpSolver(options.solverName) }
+        else { throw HierarchyError.noSolver }
         let (lp, inverse) = try apply(problem, options: options)
         var o = LPOptions()
-        o.method = automaticMethod(options.method, lp)
+        o.method = options.method
         o.timeLimit = options.timeLimit
         o.verbosity = options.quiet ? 0 : 2
         if let p = options.progress { o.progress = { p(.lp($0)) } }
-        let t = Date()
+        let t = monotonicSeconds()
         var result = try solver.solve(lp, options: o)
-        if result.seconds == 0 { result.seconds = Date().timeIntervalSince(t) }
+        if result.seconds == 0 { result.seconds = monotonicSeconds() - t }
         return inverse.invert(result)
-    }
-
-    /// `.automatic` becomes interior point for Krivine LPs with at least 5,000 columns: on the
-    /// paper's (80, 80, 1) s = 10, k = 3 LP (6,277 × 38,498) GLPK's interior point takes ~2.8 s,
-    /// its primal simplex ~25 s. (GLPKSolver falls back to simplex if interior point fails.)
-    /// Smaller LPs keep `.automatic` (the solver's own choice).
-    public static func automaticMethod(_ m: LPMethod, _ lp: LinearProgram) -> LPMethod {
-        m == .automatic && lp.columnCount >= 5_000 ? .interiorPoint : m
     }
 
     static func validate(_ problem: LipschitzProblem, _ options: KrivineOptions) throws {
         let n = problem.variableCount
         guard options.degree >= 1 && options.degree <= MonoKey.maxDegree else {
             throw HierarchyError.badInput("degree must be between 1 and \(MonoKey.maxDegree) (got \(options.degree))")
+        }
+        if options.pattern != nil && !options.family.usesPattern {
+            throw HierarchyError.badInput("the product family \(options.family.name) does not use a sparsity pattern, so the pattern \(options.pattern!.name) would be ignored; use products = \"multilinear\" or \"dense\" with a pattern, or drop the sparsity option")
         }
         guard problem.upper.count == n, problem.kinds.count == n else {
             throw HierarchyError.badInput("the problem has \(n) lower bounds but \(problem.upper.count) upper bounds and \(problem.kinds.count) variable kinds")
@@ -269,7 +259,8 @@ public enum KrivineHierarchy {
                 throw HierarchyError.badInput("variable \(name(problem, i)) has box [\(problem.lower[i]), \(problem.upper[i])]; every variable needs a finite box with lower ≤ upper")
             }
         }
-        for (m, _) in problem.polynomial.terms {
+        for (m, c) in problem.polynomial.orderedTerms {
+            guard c.isFinite else { throw HierarchyError.badInput("p has the coefficient \(c) on \(m.format(names: problem.variableNames)); coefficients must be finite") }
             guard m.degree <= MonoKey.maxDegree else { throw HierarchyError.badInput("p has a monomial of degree \(m.degree) (at most \(MonoKey.maxDegree) supported)") }
             for v in m.variables where Int(v) >= n || v < 0 {
                 throw HierarchyError.badInput("p uses variable index \(v) but the problem has \(n) variables")
@@ -282,12 +273,63 @@ public enum KrivineHierarchy {
     }
 }
 
+/// The Krivine LP under construction: rows numbered on first sight of their g-monomial,
+/// triplets appended directly.
+struct LPAssembly {
+    var lp: LinearProgram
+    var rowOf: [MonoKey: Int32]
+    var rowKeys: [MonoKey] = [MonoKey()]
+
+    init(columns nCols: Int, nonzeroGuess: Double, name: String) {
+        rowOf = [MonoKey: Int32](minimumCapacity: Int(Swift.min(nonzeroGuess, 4e7)) / 2 + 16)
+        rowOf[MonoKey()] = 0
+        lp = LinearProgram(sense: .minimize, columns: 0, name: name)
+        lp.objective = [Double](repeating: 0, count: nCols); lp.objective[0] = 1
+        lp.columnLower = [Double](repeating: 0, count: nCols); lp.columnLower[0] = -.infinity
+        lp.columnUpper = [Double](repeating: .infinity, count: nCols)
+        let nnz = Int(Swift.min(nonzeroGuess, 4e8))
+        lp.entryRow.reserveCapacity(nnz); lp.entryColumn.reserveCapacity(nnz); lp.entryValue.reserveCapacity(nnz)
+        lp.entryRow.append(0); lp.entryColumn.append(0); lp.entryValue.append(-1)
+    }
+
+    @inline(__always) mutating func row(_ key: MonoKey) -> Int32 {
+        if let r = rowOf[key] { return r }
+        let r = Int32(rowKeys.count); rowOf[key] = r; rowKeys.append(key); return r
+    }
+
+    @inline(__always) mutating func add(_ key: MonoKey, _ column: Int32, _ value: Double) {
+        let r = row(key)
+        lp.entryRow.append(r); lp.entryColumn.append(column); lp.entryValue.append(value)
+    }
+
+    /// Right-hand side −[m]p; a monomial of p that no product reaches makes the LP infeasible
+    /// and is reported before solving. Returns the rounding-error bound of every row.
+    mutating func setRightHandSide(_ pg: GBasisPolynomial, problem: LipschitzProblem, options: KrivineOptions) throws -> [Double] {
+        var rhs = [Double](repeating: 0, count: rowKeys.count)
+        var rhsError = [Double](repeating: 0, count: rowKeys.count)
+        var uncovered: [MonoKey] = []
+        for (key, c, e) in pg.terms {
+            if let r = rowOf[key] { rhs[Int(r)] = -c; rhsError[Int(r)] = e }
+            else if c != 0 { uncovered.append(key) }
+        }
+        if !uncovered.isEmpty {
+            let names = problem.variableNames
+            let ms = uncovered.map { Monomial(sorted: $0.variables) }.sorted().map { $0.format(names: names) }
+            throw HierarchyError.uncovered(monomials: ms, family: options.family.name,
+                                           pattern: options.patternName, degree: options.degree)
+        }
+        lp.rowLower = rhs; lp.rowUpper = rhs
+        return rhsError
+    }
+}
+
 // MARK: - g-basis
 
 /// p (or a constraint polynomial) rewritten in the g-basis, with a rigorous bound on the
 /// rounding error of every coefficient.
 struct GBasisPolynomial {
-    var terms: [MonoKey: (Double, Double)] = [:]
+    /// (g-monomial, coefficient, error bound), in deterministic order.
+    var terms: [(MonoKey, Double, Double)] = []
     /// The widths w_i ≥ hi_i − lo_i used in x = lo + w·g (rounded up when hi − lo is inexact,
     /// so the g-box covers the x-box).
     var scale: [Double] = []
@@ -309,9 +351,10 @@ func boxWidths(_ problem: LipschitzProblem) -> [Double] {
 /// tensorised over the variables of each term. Each contribution is a product of at most
 /// `ops` roundings, so its error is ≤ ops·u·|value| (·1.01 for the γ denominators); each
 /// accumulation adds ≤ u·|sum|.
-func gSubstitute(_ p: Polynomial, lower: [Double], width: [Double]) -> [MonoKey: (Double, Double)] {
+func gSubstitute(_ p: Polynomial, lower: [Double], width: [Double]) -> [(MonoKey, Double, Double)] {
     var out: [MonoKey: (Double, Double)] = [:]
-    for (m, c) in p.terms {
+    var order: [MonoKey] = []
+    for (m, c) in p.orderedTerms {
         // (variable, exponent) groups
         var vars: [Int32] = [], exps: [Int] = []
         for v in m.variables { if vars.last == v { exps[exps.count - 1] += 1 } else { vars.append(v); exps.append(1) } }
@@ -335,6 +378,7 @@ func gSubstitute(_ p: Polynomial, lower: [Double], width: [Double]) -> [MonoKey:
                 for _ in 0..<qq { key.set(slot: slot, variable: vars[j]); slot += 1 }
             }
             if val != 0 {
+                if out[key] == nil { order.append(key) }
                 let old = out[key] ?? (0, 0)
                 let s = old.0 + val
                 out[key] = (s, old.1 + 1.01 * ops * unitRoundoff * Swift.abs(val) + unitRoundoff * Swift.abs(s) + Double.leastNonzeroMagnitude * ops)
@@ -344,7 +388,7 @@ func gSubstitute(_ p: Polynomial, lower: [Double], width: [Double]) -> [MonoKey:
             if j == n { break }
         }
     }
-    return out
+    return order.map { ($0, out[$0]!.0, out[$0]!.1) }
 }
 
 func gBasis(_ problem: LipschitzProblem) -> GBasisPolynomial {
@@ -357,8 +401,13 @@ func gBasis(_ problem: LipschitzProblem) -> GBasisPolynomial {
 /// A product involving a non-box constraint polynomial G (0 ≤ G ≤ 1 on the feasible set),
 /// expanded in the g-basis, with per-coefficient error bounds.
 struct ConstraintProduct {
-    var terms: [MonoKey: (Double, Double)]
+    /// (g-monomial, coefficient, error bound), sorted by monomial (deterministic rows).
+    var terms: [(MonoKey, Double, Double)]
     var label: String
+    init(terms: [MonoKey: (Double, Double)], label: String) {
+        self.terms = terms.keys.sorted().map { ($0, terms[$0]!.0, terms[$0]!.1) }
+        self.label = label
+    }
 }
 
 /// Products G_j, 1 − G_j and, when k ≥ deg G_j + 1, G_j^σ·g_i and G_j^σ·(1 − g_i) for each
@@ -366,7 +415,7 @@ struct ConstraintProduct {
 /// (λ·G + Σ_i u_i(λ − a_i(s)) + …); richer families can come as explicit products later.
 func constraintProductCount(_ problem: LipschitzProblem, _ k: Int) -> Int {
     problem.constraints.reduce(0) { acc, g in
-        let support = Set(g.terms.keys.flatMap(\.variables)).count
+        let support = Set(g.monomials.flatMap(\.variables)).count
         return acc + 2 + (k >= g.degree + 1 ? 4 * support : 0)
     }
 }
@@ -375,7 +424,8 @@ func buildConstraintProducts(_ problem: LipschitzProblem, degree k: Int, scale: 
     var out: [ConstraintProduct] = []
     let names = problem.variableNames
     for (j, g) in problem.constraints.enumerated() {
-        let G = gSubstitute(g, lower: problem.lower, width: scale)
+        var G: [MonoKey: (Double, Double)] = [:]
+        for (key, c, e) in gSubstitute(g, lower: problem.lower, width: scale) { G[key] = (c, e) }
         var oneMinus: [MonoKey: (Double, Double)] = [:]
         for (key, (c, e)) in G { oneMinus[key] = (-c, e) }
         let c0 = oneMinus[MonoKey()] ?? (0, 0)
@@ -384,7 +434,7 @@ func buildConstraintProducts(_ problem: LipschitzProblem, degree k: Int, scale: 
         out.append(ConstraintProduct(terms: G, label: "G\(j + 1)"))
         out.append(ConstraintProduct(terms: oneMinus, label: "(1-G\(j + 1))"))
         if k >= g.degree + 1 {
-            let support = Array(Set(g.terms.keys.flatMap(\.variables))).sorted()
+            let support = Array(Set(g.monomials.flatMap(\.variables))).sorted()
             for (base, label) in [(G, "G\(j + 1)"), (oneMinus, "(1-G\(j + 1))")] {
                 for v in support {
                     let gv = MonoKey([v])

@@ -3,7 +3,11 @@
 /// A monomial over at most 12 variables (with repetition) of index < 2^21 − 1, packed into
 /// four 64-bit words: slot n holds (variable + 1) in 21 bits, slots ascending, 0 = empty.
 /// Two monomials are equal iff their keys are equal, because the variables are sorted.
-struct MonoKey: Hashable, Sendable {
+struct MonoKey: Hashable, Comparable, Sendable {
+    static func < (a: MonoKey, b: MonoKey) -> Bool {
+        (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3)
+    }
+
     var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
     static let maxDegree = 12
     static let maxVariable = (1 << 21) - 2

@@ -13,65 +13,129 @@ public struct ProductSpec: Hashable, Sendable {
     }
 }
 
-/// Which products h enter the Krivine LP at degree k (METHOD §3, "hierarchy variant").
+/// What a product family sees when it builds: the problem, the degree k and, for families
+/// that use a sparsity pattern, the pattern's sets (each ascending, without repeats).
+public struct FamilyInput: Sendable {
+    public let problem: LipschitzProblem
+    public let degree: Int
+    public let sets: [[Int]]
+    public init(problem: LipschitzProblem, degree: Int, sets: [[Int]]) {
+        self.problem = problem; self.degree = degree; self.sets = sets
+    }
+}
+
+/// Upper bounds on a family's size before it is built (products before removing duplicates,
+/// g-monomial entries = LP nonzeros).
+public struct FamilySize: Sendable {
+    public var columns: Double
+    public var nonzeros: Double
+    public init(columns: Double = 0, nonzeros: Double = 0) { self.columns = columns; self.nonzeros = nonzeros }
+
+    /// Adds `times` sign-complete sets of q variables (2^q products of 3^q terms at most).
+    public mutating func addSigns(_ q: Int, times: Double = 1) {
+        columns += times * pow2(q); nonzeros += times * pow3(q)
+    }
+}
+
+/// Where a family puts its products. Duplicates are removed on insertion, so families may
+/// overlap freely; the order of insertion is the LP's column order (deterministic).
+public struct ProductSink: Sendable {
+    var list = ProductList()
+    let variableCount: Int
+
+    init(variableCount: Int) {
+        self.variableCount = variableCount
+        list.append(vars: [], alpha: [], beta: [])      // the constant product 1 is always present
+    }
+
+    /// Products in the sink (the constant included).
+    public var count: Int { list.count }
+
+    /// All 2^|S| sign choices Π_{j∈S} g_j^{a_j}(1−g_j)^{1−a_j} over the set S.
+    public mutating func addAllSigns(_ set: [Int]) throws {
+        let s = try checkedSet(set)
+        guard s.count <= MonoKey.maxDegree else {
+            throw HierarchyError.badInput("a product set has \(s.count) variables; at most \(MonoKey.maxDegree) are supported")
+        }
+        list.appendAllSigns(s.map { Int32($0) })
+    }
+
+    /// For every subset S of `set` with |S| = min(size, |set|): all sign choices over S (the
+    /// multilinear products of degree `size` inside the set; smaller ones are sums of these).
+    public mutating func addMultilinear(inside set: [Int], size: Int) throws {
+        let s = try checkedSet(set)
+        let v = s.map { Int32($0) }
+        forEachSubset(v, size: Swift.min(size, v.count)) { list.appendAllSigns($0) }
+    }
+
+    /// One explicit product g^α (1 − g)^β over its factors (exponents ≥ 0, repeated variables
+    /// merged; at most 12 variables with exponents ≤ 15).
+    public mutating func add(_ spec: ProductSpec) throws {
+        var merged: [Int: (Int, Int)] = [:]
+        for f in spec.factors {
+            guard f.variable >= 0 && f.variable < variableCount else {
+                throw HierarchyError.badInput("product factor names variable \(f.variable + 1), but the problem has \(variableCount) variables")
+            }
+            guard (0...15).contains(f.alpha), (0...15).contains(f.beta) else {
+                throw HierarchyError.badInput("product exponents must be in 0..15 (got α=\(f.alpha), β=\(f.beta) on variable \(f.variable + 1))")
+            }
+            let old = merged[f.variable] ?? (0, 0)
+            merged[f.variable] = (old.0 + f.alpha, old.1 + f.beta)
+        }
+        let vars = merged.keys.sorted().filter { merged[$0]! != (0, 0) }
+        guard vars.count <= MonoKey.maxDegree, vars.allSatisfy({ merged[$0]!.0 + merged[$0]!.1 <= 15 }),
+              vars.reduce(0, { $0 + merged[$1]!.0 + merged[$1]!.1 }) <= MonoKey.maxDegree else {
+            throw HierarchyError.badInput("a product may have total degree at most \(MonoKey.maxDegree) (exponents ≤ 15 per variable)")
+        }
+        list.append(vars: vars.map { Int32($0) }, alpha: vars.map { UInt8(merged[$0]!.0) }, beta: vars.map { UInt8(merged[$0]!.1) })
+    }
+
+    private func checkedSet(_ set: [Int]) throws -> [Int] {
+        for v in set where v < 0 || v >= variableCount {
+            throw HierarchyError.badInput("a product set names variable \(v + 1), but the problem has \(variableCount) variables")
+        }
+        return Array(Set(set)).sorted()
+    }
+}
+
+/// Which products h enter the Krivine LP at degree k (METHOD §3, the "hierarchy variant").
 ///
 /// Every family gives a sound bound (any feasible λ is ≥ max p); they differ in size and
-/// tightness. For nested families the LP value is nonincreasing.
-/// - `dense`: inside each set of the sparsity pattern, all products with |α|+|β| = k
-///   (the products of degree < k are nonnegative combinations of these, since
-///   g + (1−g) = 1, so the cone equals that of |α|+|β| ≤ k). With the dense pattern this is
-///   the published code's "full" family. Size C(2m+k, k) per set of m variables.
-/// - `multilinear`: inside each set I, all products Π_{j∈S} g_j^{a_j}(1−g_j)^{1−a_j} with
-///   |S| = min(k, |I|), every sign choice (smaller S are sums of these). With the dense
-///   pattern and k = number of variables this is the Bernstein basis: θ_k = max p.
-/// - `byInput`: exactly the published LiPopt "multi layers" family: the constant; for each
-///   input v and each (k−1)-subset S of the derivative variables reachable from v, every
-///   sign choice over {t_v} ∪ S; and, on the graph joining derivative variables reachable
-///   from a common input (vertices in first-seen order, inputs ascending), for each vertex u
-///   every sign choice over {u} ∪ S with S a (k−1)-subset of u's neighbours not yet
-///   visited. The pattern option is ignored.
-/// - `path`: for every term of p, every sign choice over the term's variables (its
-///   sub-products are sums of these), plus the constant. Size grows with the number of
-///   terms, not with k; needs k ≥ the degree of p. The pattern option is ignored.
-/// - `sets`: `multilinear` inside the given sets (ignores the pattern option).
-/// - `products`: an explicit list (plus the constant product 1).
-/// - `pathPlus`: `path` plus the products a closure returns for each term of p.
-public enum ProductFamily: Sendable, CustomStringConvertible {
-    case dense
-    case multilinear
-    case byInput
-    case path
-    case sets([[Int]], name: String = "sets")
-    case products([ProductSpec], name: String = "products")
-    case pathPlus(name: String, extra: @Sendable (Monomial) -> [ProductSpec])
+/// tightness. For nested families the LP value is nonincreasing in k. A family is a value:
+/// a name, whether it uses the sparsity pattern, a size estimate and a builder that puts
+/// products into a `ProductSink`. Built-ins live one per file in `Families/`; a Lua family
+/// (`lip.hierarchy.define_family`) is built with `ProductFamily.described`, which expands sets
+/// and explicit products in Swift. Families are registered by name in `Registries.families`.
+public struct ProductFamily: Sendable, CustomStringConvertible {
+    public let name: String
+    /// Whether the family reads the sparsity pattern's sets. A pattern given to a family that
+    /// does not use one is an error (it would be silently ignored).
+    public let usesPattern: Bool
+    public let summary: String
+    let estimateBody: @Sendable (FamilyInput) throws -> FamilySize
+    let buildBody: @Sendable (FamilyInput, inout ProductSink) throws -> Void
 
-    public var name: String {
-        switch self {
-        case .dense: return "dense"
-        case .multilinear: return "multilinear"
-        case .byInput: return "by_input"
-        case .path: return "path"
-        case .sets(_, let n), .products(_, let n), .pathPlus(let n, _): return n
-        }
+    public init(name: String, usesPattern: Bool, summary: String = "",
+                estimate: @escaping @Sendable (FamilyInput) throws -> FamilySize,
+                build: @escaping @Sendable (FamilyInput, inout ProductSink) throws -> Void) {
+        self.name = name; self.usesPattern = usesPattern; self.summary = summary
+        self.estimateBody = estimate; self.buildBody = build
     }
+
     public var description: String { name }
 
-    /// Whether the sparsity pattern option is used by this family.
-    public var usesPattern: Bool {
-        switch self { case .dense, .multilinear: return true; default: return false }
+    /// Size bounds before building (the constant product included).
+    public func estimate(_ input: FamilyInput) throws -> FamilySize {
+        var e = try estimateBody(input)
+        e.columns += 1; e.nonzeros += 1
+        return e
     }
 
-    /// The family named `dense` (alias `full`), `multilinear`, `by_input` or `path`.
-    public static func named(_ s: String) throws -> ProductFamily {
-        switch s {
-        case "dense", "full": return .dense
-        case "multilinear": return .multilinear
-        case "by_input", "byInput", "published", "multi_layers": return .byInput
-        case "path": return .path
-        default:
-            throw HierarchyError.unknownName(kind: "product family", name: s,
-                                             known: ["dense", "multilinear", "by_input", "path"])
-        }
+    /// Builds the deduplicated product list (the constant product first).
+    func build(_ input: FamilyInput) throws -> ProductList {
+        var sink = ProductSink(variableCount: input.problem.variableCount)
+        try buildBody(input, &sink)
+        return sink.list
     }
 }
 
@@ -93,172 +157,5 @@ func forEachSubset(_ items: [Int32], size r: Int, _ body: ([Int32]) -> Void) {
     }
 }
 
-/// The structure behind the byInput family: the reach sets of the inputs (ascending) and the
-/// visiting order and adjacency of the derivative-variable graph.
-struct ByInputStructure {
-    var inputs: [(duals: [Int32], reach: [Int32])] = []
-    var order: [Int32] = []
-    var adjacency: [Int32: Set<Int32>] = [:]
-
-    init(_ problem: LipschitzProblem) throws {
-        let duals = dualVariablesByInput(problem)
-        if problem.inputReach.isEmpty || duals.isEmpty {
-            throw HierarchyError.missingStructure(
-                "the by_input family needs the problem's dual variables and inputReach (built from a network); use multilinear with the chordal pattern, or path")
-        }
-        var seen = Set<Int32>()
-        for v in duals.keys.sorted() {
-            let reach = (v < problem.inputReach.count ? problem.inputReach[v] : []).map { Int32($0) }.sorted()
-            inputs.append((duals[v]!.map { Int32($0) }.sorted(), reach))
-            if reach.count >= 2 {
-                for a in reach where !seen.contains(a) { seen.insert(a); order.append(a) }
-                for a in reach { for b in reach where a != b { adjacency[a, default: []].insert(b) } }
-            }
-        }
-    }
-
-    /// Calls body with each variable set whose all sign choices the family contains
-    /// (the constant product is added separately).
-    func forEachSet(degree k: Int, _ body: ([Int32]) -> Void) {
-        for (duals, reach) in inputs {
-            forEachSubset(reach, size: k - 1) { s in
-                for t in duals { body(([t] + s).sorted()) }
-            }
-        }
-        var removed = Set<Int32>()
-        for u in order {
-            let nb = (adjacency[u] ?? []).subtracting(removed).sorted()
-            if nb.count >= k - 1 {
-                forEachSubset(nb, size: k - 1) { s in body(([u] + s).sorted()) }
-            }
-            removed.insert(u)
-        }
-    }
-}
-
-/// Size of a family before it is built: product count (before removing duplicates) and
-/// g-monomial entries (nonzeros), both upper bounds.
-struct FamilyEstimate { var columns: Double = 0; var nonzeros: Double = 0 }
-
-extension ProductFamily {
-    func estimate(problem: LipschitzProblem, degree k: Int, sets: [[Int]]) throws -> FamilyEstimate {
-        var e = FamilyEstimate(columns: 1, nonzeros: 1)
-        func addSigns(_ q: Int, times: Double = 1) {
-            e.columns += times * pow2(q); e.nonzeros += times * pow3(q)
-        }
-        switch self {
-        case .dense:
-            for s in sets where !s.isEmpty {
-                let c = binomialInt(2 * s.count + k - 1, k)
-                e.columns += c; e.nonzeros += c * pow2(k)  // ≤ 2^k terms per product
-            }
-        case .multilinear:
-            for s in sets where !s.isEmpty {
-                let q = min(k, s.count)
-                addSigns(q, times: binomialInt(s.count, q))
-            }
-        case .sets(let sets, _):
-            for s in sets where !s.isEmpty {
-                let q = min(k, Set(s).count)
-                addSigns(q, times: binomialInt(Set(s).count, q))
-            }
-        case .byInput:
-            let st = try ByInputStructure(problem)
-            for (duals, reach) in st.inputs { addSigns(k, times: Double(duals.count) * binomialInt(reach.count, k - 1)) }
-            var removed = Set<Int32>()
-            for u in st.order {
-                let n = (st.adjacency[u] ?? []).subtracting(removed).count
-                addSigns(k, times: binomialInt(n, k - 1))
-                removed.insert(u)
-            }
-        case .path, .pathPlus:
-            for m in problem.polynomial.terms.keys { addSigns(Set(m.variables).count) }
-            if case .pathPlus = self { e.columns *= 2; e.nonzeros *= 2 }   // a guess: the closure is opaque
-        case .products(let list, _):
-            for p in list { e.columns += 1; e.nonzeros += p.factors.reduce(1.0) { $0 * Double($1.beta + 1) } }
-        }
-        return e
-    }
-
-    /// Builds the (deduplicated) product list.
-    func build(problem: LipschitzProblem, degree k: Int, sets: [[Int]]) throws -> ProductList {
-        var list = ProductList()
-        list.append(vars: [], alpha: [], beta: [])                // the constant 1
-        switch self {
-        case .dense:
-            for s in sets where !s.isEmpty { appendDense(&list, set: s.map { Int32($0) }, degree: k) }
-        case .multilinear:
-            for s in sets where !s.isEmpty {
-                let v = s.map { Int32($0) }
-                forEachSubset(v, size: min(k, v.count)) { list.appendAllSigns($0) }
-            }
-        case .sets(let sets, _):
-            let n = problem.variableCount
-            for s in sets {
-                for v in s where v < 0 || v >= n {
-                    throw HierarchyError.badInput("product set contains variable index \(v), but the problem has \(n) variables (0-based)")
-                }
-                let v = Array(Set(s)).sorted().map { Int32($0) }
-                forEachSubset(v, size: min(k, v.count)) { list.appendAllSigns($0) }
-            }
-        case .byInput:
-            try ByInputStructure(problem).forEachSet(degree: k) { list.appendAllSigns($0) }
-        case .path:
-            for m in problem.polynomial.terms.keys {
-                let t = Array(Set(m.variables)).sorted()
-                if t.count <= k { list.appendAllSigns(t) }
-            }
-        case .pathPlus(_, let extra):
-            for m in problem.polynomial.terms.keys {
-                let t = Array(Set(m.variables)).sorted()
-                if t.count <= k { list.appendAllSigns(t) }
-                for spec in extra(m) { try append(spec, to: &list, problem: problem) }
-            }
-        case .products(let specs, _):
-            for spec in specs { try append(spec, to: &list, problem: problem) }
-        }
-        return list
-    }
-
-    private func append(_ spec: ProductSpec, to list: inout ProductList, problem: LipschitzProblem) throws {
-        var merged: [Int: (Int, Int)] = [:]
-        for f in spec.factors {
-            guard f.variable >= 0 && f.variable < problem.variableCount else {
-                throw HierarchyError.badInput("product factor names variable index \(f.variable), but the problem has \(problem.variableCount) variables (0-based)")
-            }
-            guard f.alpha >= 0 && f.beta >= 0 else {
-                throw HierarchyError.badInput("product exponents must be ≥ 0 (got α=\(f.alpha), β=\(f.beta) on variable \(f.variable))")
-            }
-            let old = merged[f.variable] ?? (0, 0)
-            merged[f.variable] = (old.0 + f.alpha, old.1 + f.beta)
-        }
-        let vars = merged.keys.sorted().filter { merged[$0]! != (0, 0) }
-        guard vars.count <= MonoKey.maxDegree, vars.allSatisfy({ merged[$0]!.0 + merged[$0]!.1 <= 15 }) else {
-            throw HierarchyError.badInput("a product may have at most \(MonoKey.maxDegree) factors with exponents ≤ 15")
-        }
-        list.append(vars: vars.map { Int32($0) }, alpha: vars.map { UInt8(merged[$0]!.0) }, beta: vars.map { UInt8(merged[$0]!.1) })
-    }
-}
-
-/// All (α, β) with |α|+|β| = k over the set: multisets of size k of the letters
-/// g_j (2j) and 1−g_j (2j+1).
-func appendDense(_ list: inout ProductList, set s: [Int32], degree k: Int) {
-    let letters = 2 * s.count
-    var pick = [Int](repeating: 0, count: k)
-    func emit() {
-        var a = [UInt8](repeating: 0, count: s.count), b = a
-        for l in pick { if l % 2 == 0 { a[l / 2] += 1 } else { b[l / 2] += 1 } }
-        var v: [Int32] = [], aa: [UInt8] = [], bb: [UInt8] = []
-        for j in 0..<s.count where a[j] + b[j] > 0 { v.append(s[j]); aa.append(a[j]); bb.append(b[j]) }
-        list.append(vars: v, alpha: aa, beta: bb)
-    }
-    func rec(_ pos: Int, _ from: Int) {
-        if pos == k { emit(); return }
-        for l in from..<letters { pick[pos] = l; rec(pos + 1, l) }
-    }
-    if k == 0 { return }
-    rec(0, 0)
-}
-
-@inline(__always) func pow2(_ q: Int) -> Double { Double(1 << q) }
+@inline(__always) func pow2(_ q: Int) -> Double { Double(1 << Swift.min(q, 62)) }
 @inline(__always) func pow3(_ q: Int) -> Double { var r = 1.0; for _ in 0..<q { r *= 3 }; return r }

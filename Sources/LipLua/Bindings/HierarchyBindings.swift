@@ -1,284 +1,289 @@
 import CLua
 import Foundation
+import LipControl
 import LipCore
 import LipLP
 
-// The `_lip.hierarchy` and `_lip.sparsity` native modules: LiPopt-k (the Krivine LP
-// hierarchy) on a problem built by `lip.lipschitz_problem`, with the host's LP solver.
+// `_lip.hierarchy` and `_lip.sparsity`: the natives the Lua sequence of LiPopt-k is written
+// over (stdlib/lip/hierarchy.lua): estimate, apply (problem -> LP + inverse), invert
+// (solution -> certified result); product families and sparsity patterns by name, as sets,
+// or defined in Lua.
 
-/// Reads a variable reference: a 1-based index or a variable name of the problem.
-func readVariable(_ L: OpaquePointer, _ i: Int32, names: [String], index: [String: Int]) throws -> Int {
-    if lua_type(L, i) == LUA_TNUMBER {
-        let k = try LuaRead.integer(L, i)
-        guard (1...names.count).contains(k) else { throw LuaRead.Problem("variable index \(k) out of range 1..\(names.count)") }
-        return k - 1
-    }
-    let s = try LuaRead.string(L, i)
-    guard let k = index[s] else {
-        throw LuaRead.Problem("unknown variable '\(s)' (the problem has \(names.prefix(6).joined(separator: ", "))\(names.count > 6 ? ", ..." : ""))")
-    }
-    return k
-}
+extension LuaVM {
+    /// The options that shape the Krivine LP (the `build` step). Declared once; lip.lipschitz
+    /// and lip.hierarchy.krivine accept them by composing this list.
+    static let krivineFields: [Field] = [
+        Field("degree", .integer(min: 1, max: 12), "k (k >= depth of the network is needed)", default: "3"),
+        Field("products", productsType, "the product family: a registered name (by_input, path, multilinear, dense, or one from lip.hierarchy.define_family), {sets = {{vars...}, ...}} (multilinear inside these sets) or {products = {{{var, alpha, beta}, ...}, ...}} (explicit products g^alpha (1-g)^beta)", default: "by_input"),
+        Field("sparsity", sparsityType, "the pattern for families that use one (multilinear, dense): a registered name (dense, by_input, by_last_hidden, chordal, or one from lip.sparsity.define) or a list of variable sets (names or 1-based indices); an error for families that do not use one", default: "dense"),
+        Field("max_rows", .integer(min: 1), "refuse LPs with more rows", default: "2000000"),
+        Field("max_columns", .integer(min: 1), "refuse LPs with more columns (checked on the estimate, before building)", default: "5000000"),
+        Field("max_nonzeros", .integer(min: 1), "refuse LPs with more nonzeros (estimate)", default: "40000000"),
+        Field("max_memory", .bytes, "refuse LPs whose estimated memory is larger", default: "a third of this machine's memory"),
+        Field("certificate", .integer(min: 0, max: 1_000_000), "how many of the largest multipliers c_h the result lists", default: "10"),
+        Field("progress", .boolean, "stage lines on stderr", default: "false"),
+    ]
 
-/// A list of variable sets {{"t1", "s1_1"}, {...}} (names or 1-based indices).
-func readSets(_ L: OpaquePointer, _ i: Int32, names: [String]) throws -> [[Int]] {
-    let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    guard lua_type(L, i) == LUA_TTABLE else { throw LuaRead.Problem(expected: "list of variable sets", L, i) }
-    let t = lua_absindex(L, i)
-    let n = Int(lua_rawlen(L, t))
-    guard n > 0 else { throw LuaRead.Problem("the list of variable sets is empty") }
-    var out: [[Int]] = []
-    for k in 1...n {
-        lua_rawgeti(L, t, lua_Integer(k))
+    /// A family, before it meets a problem: a registered name, or sets/products given by name.
+    enum FamilyChoice {
+        case named(String)
+        case sets(LuaValue)
+        case products(LuaValue)
+    }
+    enum PatternChoice {
+        case named(String)
+        case sets(LuaValue)
+    }
+
+    static let productsType = ArgType(annotation: "string|table", phrase: "a family name, {sets = ...} or {products = ...}") { c, i in
+        let L = c.state
+        if lua_type(L, i) == LUA_TSTRING { return FamilyChoice.named(LuaCall.stringAt(L, i)) }
+        guard lua_type(L, i) == LUA_TTABLE else { throw LuaRead.Problem(expected: "family name, {sets = ...} or {products = ...}", L, i) }
+        let v = LuaValue(L, i)
+        guard case .table(let d) = v, d.count == 1, let (k, inner) = d.first, k == "sets" || k == "products" else {
+            throw LuaRead.Problem("a products table must be {sets = {...}} or {products = {...}}")
+        }
+        return k == "sets" ? FamilyChoice.sets(inner) : FamilyChoice.products(inner)
+    }
+
+    static let sparsityType = ArgType(annotation: "string|string[][]", phrase: "a pattern name or a list of variable sets") { c, i in
+        let L = c.state
+        if lua_type(L, i) == LUA_TSTRING { return PatternChoice.named(LuaCall.stringAt(L, i)) }
+        guard lua_type(L, i) == LUA_TTABLE else { throw LuaRead.Problem(expected: "pattern name or list of variable sets", L, i) }
+        return PatternChoice.sets(LuaValue(L, i))
+    }
+
+    /// Reads the build options of a Krivine LP for `problem`.
+    static func krivineOptions(_ a: Arguments, problem: LipschitzProblem) throws -> KrivineOptions {
+        var o = KrivineOptions()
+        o.degree = a.get("degree") ?? 3
+        let names = problem.variableNames
+        let reg = a.vm.registries
+        switch a.get("products", as: FamilyChoice.self) ?? .named("by_input") {
+        case .named(let n): o.family = try reg.families.resolve(n)
+        case .sets(let v): o.family = .sets(try withValue(a, v) { L, i in try readSets(L, i, names: names) })
+        case .products(let v): o.family = .products(try withValue(a, v) { L, i in try readProducts(L, i, names: names) })
+        }
+        switch a.get("sparsity", as: PatternChoice.self) {
+        case .named(let n)?: o.pattern = try reg.patterns.resolve(n)
+        case .sets(let v)?: o.pattern = .sets(try withValue(a, v) { L, i in try readSets(L, i, names: names) })
+        case nil: o.pattern = nil
+        }
+        if let v: Int = a.get("max_rows") { o.limits.maxRows = v }
+        if let v: Int = a.get("max_columns") { o.limits.maxColumns = v }
+        if let v: Int = a.get("max_nonzeros") { o.limits.maxNonzeros = v }
+        if let v: Double = a.get("max_memory") { o.limits.maxMemoryBytes = v }
+        if let v: Int = a.get("certificate") { o.certificateSize = v }
+        if a.get("progress") ?? false {
+            let p = ProgressPrinter(label: "LiPopt-\(o.degree) [\(o.family.name)]")
+            o.progress = { p.report($0) }
+        }
+        return o
+    }
+
+    /// Pushes a copied Lua value and reads it back with a raw reader (sets and products are
+    /// read against the problem's variable names, known only after the problem argument).
+    static func withValue<R>(_ a: Arguments, _ v: LuaValue, _ read: (OpaquePointer, Int32) throws -> R) throws -> R {
+        let L = a.call.state
+        v.push(onto: L)
         defer { lua_settop(L, -2) }
-        guard lua_type(L, -1) == LUA_TTABLE else { throw LuaRead.Problem("set [\(k)]: table of variables expected") }
-        let s = lua_absindex(L, -1)
-        var set: [Int] = []
-        for m in 0..<Int(lua_rawlen(L, s)) {
-            lua_rawgeti(L, s, lua_Integer(m + 1))
-            defer { lua_settop(L, -2) }
-            do { set.append(try readVariable(L, -1, names: names, index: index)) } catch let p as LuaRead.Problem {
-                throw LuaRead.Problem("set [\(k)] element [\(m + 1)]: \(p.text)")
-            }
-        }
-        out.append(Array(Set(set)).sorted())
+        do { return try read(L, lua_gettop(L)) } catch let p as LuaRead.Problem { throw LuaRaise(p.text) }
     }
-    return out
+
+    func installHierarchy() {
+        registerType(LinearProgramObject.self, name: "LinearProgram", methods: [
+            NativeFunction(module: "", name: "sizes", summary: "rows, columns, nonzeros.",
+                           results: [Result("sizes", "table")]) { a in
+                let lp = a.get("self", as: LinearProgramObject.self)!.lp
+                a.call.pushRecord(["rows": lp.rowCount, "columns": lp.columnCount, "nonzeros": lp.nonzeroCount])
+                return 1
+            },
+        ], describe: { "linear program \($0.lp.name): \($0.lp.rowCount) rows × \($0.lp.columnCount) columns, \($0.lp.nonzeroCount) nonzeros" })
+        registerType(KrivineInverseObject.self, name: "KrivineInverse", methods: [
+            NativeFunction(module: "", name: "describe_column", summary: "The product of LP column j (1-based; column 1 is λ) in the problem's variables.",
+                           parameters: [Parameter("j", .integer(min: 1))], results: [Result("product", "string")]) { a in
+                let inv = a.get("self", as: KrivineInverseObject.self)!.inverse
+                let j: Int = a.get("j")!
+                guard j <= inv.lp.columnCount else { throw LuaArgumentError(argument: 2, detail: "column \(j) out of range 1..\(inv.lp.columnCount)") }
+                return a.push(inv.describeColumn(j - 1))
+            },
+            NativeFunction(module: "", name: "name_columns", summary: "Names the LP's columns by their products (lambda, c<j>:<product>), for readable MPS files (names are cut to 250 characters).",
+                           parameters: [Parameter("lp", .object(LinearProgramObject.self, "LinearProgram"))]) { a in
+                let inv = a.get("self", as: KrivineInverseObject.self)!.inverse
+                let o = a.get("lp", as: LinearProgramObject.self)!
+                guard o.lp.columnCount == inv.lp.columnCount else { throw LuaArgumentError(argument: 2, detail: "the LP has \(o.lp.columnCount) columns, the inverse \(inv.lp.columnCount)") }
+                o.lp.columnNames = (0..<o.lp.columnCount).map { j in
+                    let d = inv.describeColumn(j).filter { $0 != " " }
+                    return String((j == 0 ? d : "c\(j):" + d).prefix(250))
+                }
+                return 0
+            },
+        ], describe: { "inverse of LiPopt-\($0.inverse.degree) [\($0.inverse.family)]" })
+
+        let problem = Parameter("problem", .object(ProblemObject.self, "LipschitzProblem"))
+        define(NativeFunction(
+            module: "hierarchy", name: "estimate",
+            summary: "Upper bounds on the Krivine LP's size before building it.",
+            parameters: [problem, Parameter("options", .options(Self.krivineFields), optional: true)],
+            results: [Result("estimate", "table", "{columns, nonzeros, memory_bytes, text}")]) { a in
+            let p = a.get("problem", as: ProblemObject.self)!.problem
+            let e = try a.vm.withCallbacks { try KrivineHierarchy.estimate(p, options: try Self.krivineOptions(a, problem: p)) }
+            a.call.pushRecord(["columns": e.columns, "nonzeros": e.nonzeros, "memory_bytes": e.memoryBytes, "text": e.description])
+            return 1
+        })
+        define(NativeFunction(
+            module: "hierarchy", name: "apply",
+            summary: "Builds the Krivine LP of LiPopt-k (the reduction's first half): minimise λ subject to λ − p = Σ c_h h with c >= 0, one row per g-monomial, one column per product. Refuses, before building, LPs above the size limits, and, before solving, monomials of p that no product covers.",
+            parameters: [problem, Parameter("options", .options(Self.krivineFields), optional: true)],
+            results: [Result("lp", "lip.LinearProgram"), Result("inverse", "lip.KrivineInverse")]) { a in
+            let p = a.get("problem", as: ProblemObject.self)!.problem
+            let (lp, inv) = try a.vm.withCallbacks { try KrivineHierarchy.apply(p, options: try Self.krivineOptions(a, problem: p)) }
+            a.push(object: LinearProgramObject(lp)); a.push(object: KrivineInverseObject(inv))
+            return 2
+        })
+        define(NativeFunction(
+            module: "hierarchy", name: "invert",
+            summary: "The reduction's second half: the certified bound from an LP solution. certified = λ + Σ_m max(0, −r_m) over the residual r = λ − p − Σ c_h h (c clipped to >= 0), accumulated so rounding can only raise it: a theorem, max p <= certified, for any point the solver returns.",
+            parameters: [Parameter("inverse", .object(KrivineInverseObject.self, "KrivineInverse")),
+                         Parameter("solution", .object(LPSolutionObject.self, "LPSolution"))],
+            results: [Result("result", "table", "the shared relaxation result (help(lip.relaxation))")]) { a in
+            let inv = a.get("inverse", as: KrivineInverseObject.self)!.inverse
+            let sol = a.get("solution", as: LPSolutionObject.self)!.result
+            guard sol.primal.isEmpty || sol.primal.count == inv.lp.columnCount else {
+                throw LuaArgumentError(argument: 2, detail: "the solution has \(sol.primal.count) values but the LP has \(inv.lp.columnCount) columns; solve the LP returned by apply together with this inverse")
+            }
+            return a.push(inv.invert(sol).result)
+        })
+
+        installFamilyDefinitions()
+    }
+
+    func installFamilyDefinitions() {
+        define(NativeFunction(
+            module: "hierarchy", name: "define_family",
+            summary: "Defines and registers a product family in Lua. build(problem, degree, sets) is called once per estimate and once per build (never per product) and returns a description that Swift expands: {sign_sets = {{vars}, ...} (every sign choice over exactly each set), sets = {{vars}, ...} (multilinear products of degree min(k, |I|) inside each set), products = {{{var, alpha, beta}, ...}, ...} (explicit), path = true (add the path family)}. Variables are names or 1-based indices; sets is the sparsity pattern's sets (names) when uses_pattern is true.",
+            parameters: [Parameter("spec", .options([
+                Field("name", .string, "the registered name", required: true),
+                Field("build", .function, "(problem, degree, sets) -> description", required: true),
+                Field("uses_pattern", .boolean, "whether the family reads the sparsity pattern", default: "false"),
+                Field("summary", .string, "one line for listings", default: "\"user family\""),
+            ]))],
+            results: [Result("name", "string")]) { a in
+            let name: String = a.get("name")!
+            let vm = a.vm
+            let fn = SendableLuaFunction(fn: a.get("build")!, errors: vm.callbackErrors, what: "family '\(name)' build")
+            let family = ProductFamily.described(name: name, usesPattern: a.get("uses_pattern") ?? false,
+                                                 summary: a.get("summary") ?? "user family") { input in
+                try Self.describeFamily(fn: fn, input: input)
+            }
+            if ["by_input", "path", "multilinear", "dense"].contains(vm.registries.families.canonicalName(name) ?? "") {
+                throw LuaArgumentError(argument: 1, detail: "name '\(name)' is a built-in family; choose another name")
+            }
+            try vm.registries.families.register(name, family, replacing: true)
+            return a.push(name)
+        })
+        define(NativeFunction(
+            module: "hierarchy", name: "families", summary: "The registered product families.", results: [Result("names", "string[]")]) { a in
+            a.push(a.vm.registries.families.names)
+        })
+
+        define(NativeFunction(
+            module: "sparsity", name: "define",
+            summary: "Defines and registers a sparsity pattern in Lua: sets(problem) returns the list of variable sets (names or 1-based indices).",
+            parameters: [Parameter("spec", .options([
+                Field("name", .string, "the registered name", required: true),
+                Field("sets", .function, "problem -> { {vars...}, ... }", required: true),
+                Field("summary", .string, "one line for listings", default: "\"user pattern\""),
+            ]))],
+            results: [Result("name", "string")]) { a in
+            let name: String = a.get("name")!
+            let vm = a.vm
+            let fn = SendableLuaFunction(fn: a.get("sets")!, errors: vm.callbackErrors, what: "pattern '\(name)' sets")
+            let pattern = SparsityPattern(name: name, summary: a.get("summary") ?? "user pattern") { problem in
+                let names = problem.variableNames
+                return try fn.fn.withResults([ObjectValue(object: ProblemObject(problem, network: nil, inputBox: nil, domain: nil))]) { L, first, count in
+                    guard count >= 1 else { throw LuaRaise("pattern '\(name)': sets(problem) must return a list of sets") }
+                    do { return try readSets(L, first, names: names) } catch let p as LuaRead.Problem { throw LuaRaise("pattern '\(name)': \(p.text)") }
+                }
+            }
+            if ["dense", "by_input", "by_last_hidden", "chordal"].contains(vm.registries.patterns.canonicalName(name) ?? "") {
+                throw LuaArgumentError(argument: 1, detail: "name '\(name)' is a built-in pattern; choose another name")
+            }
+            try vm.registries.patterns.register(name, pattern, replacing: true)
+            return a.push(name)
+        })
+        define(NativeFunction(
+            module: "sparsity", name: "sets",
+            summary: "The variable sets of a registered sparsity pattern on a problem (names). Edit them in Lua and pass them back as lip.hierarchy.krivine(problem, {sparsity = sets, products = \"multilinear\"}).",
+            parameters: [Parameter("problem", .object(ProblemObject.self, "LipschitzProblem")), Parameter("pattern", .string)],
+            results: [Result("sets", "string[][]")]) { a in
+            let p = a.get("problem", as: ProblemObject.self)!.problem
+            let pattern = try a.vm.registries.patterns.resolve(a.get("pattern")!)
+            let sets = try a.vm.withCallbacks { try pattern.sets(for: p) }
+            let names = p.variableNames
+            return a.push(sets.map { $0.map { names[$0] } })
+        })
+        define(NativeFunction(
+            module: "sparsity", name: "patterns", summary: "The registered sparsity patterns.", results: [Result("names", "string[]")]) { a in
+            a.push(a.vm.registries.patterns.names)
+        })
+    }
+
+    /// Calls a Lua family's build function and reads its description.
+    static func describeFamily(fn: SendableLuaFunction, input: FamilyInput) throws -> ProductFamily.Description {
+        let names = input.problem.variableNames
+        let problemObject = ObjectValue(object: ProblemObject(input.problem, network: nil, inputBox: nil, domain: nil))
+        let sets = input.sets.map { $0.map { names[$0] } }
+        return try fn.fn.withResults([problemObject, input.degree, sets]) { L, first, count in
+            guard count >= 1, lua_type(L, first) == LUA_TTABLE else {
+                throw LuaRaise("\(fn.what) must return a table {sign_sets =, sets =, products =, path =}")
+            }
+            var d = ProductFamily.Description()
+            let allowed = ["sign_sets", "sets", "products", "path"]
+            lua_pushnil(L)
+            while lua_next(L, first) != 0 {
+                lua_settop(L, -2)
+                let key = lua_type(L, -1) == LUA_TSTRING ? LuaCall.stringAt(L, -1) : "?"
+                if !allowed.contains(key) { lua_settop(L, -2); throw LuaRaise("\(fn.what) returned the unknown key '\(key)' (allowed: \(allowed.joined(separator: ", ")))") }
+            }
+            func field<R>(_ k: String, _ read: (OpaquePointer, Int32) throws -> R) throws -> R? {
+                lua_pushstring(L, k)
+                defer { lua_settop(L, -2) }
+                if lua_rawget(L, first) == LUA_TNIL { return nil }
+                do { return try read(L, lua_gettop(L)) } catch let p as LuaRead.Problem { throw LuaRaise("\(fn.what): \(k): \(p.text)") }
+            }
+            d.signSets = try field("sign_sets") { L, i in try readSets(L, i, names: names, allowEmpty: true) } ?? []
+            d.multilinearSets = try field("sets") { L, i in try readSets(L, i, names: names, allowEmpty: true) } ?? []
+            d.products = try field("products") { L, i in try readProducts(L, i, names: names) } ?? []
+            d.includePath = try field("path") { L, i in try LuaRead.boolean(L, i) } ?? false
+            return d
+        }
+    }
 }
 
-/// A list of products; each product is a list of factors {var, alpha, beta} meaning
-/// g_var^alpha (1 - g_var)^beta.
-func readProducts(_ L: OpaquePointer, _ i: Int32, names: [String]) throws -> [ProductSpec] {
-    let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    guard lua_type(L, i) == LUA_TTABLE else { throw LuaRead.Problem(expected: "list of products", L, i) }
-    let t = lua_absindex(L, i)
-    var out: [ProductSpec] = []
-    for k in 0..<Int(lua_rawlen(L, t)) {
-        lua_rawgeti(L, t, lua_Integer(k + 1))
-        defer { lua_settop(L, -2) }
-        guard lua_type(L, -1) == LUA_TTABLE else { throw LuaRead.Problem("product [\(k + 1)]: list of factors {var, alpha, beta} expected") }
-        let p = lua_absindex(L, -1)
-        var factors: [ProductSpec.Factor] = []
-        for m in 0..<Int(lua_rawlen(L, p)) {
-            lua_rawgeti(L, p, lua_Integer(m + 1))
-            defer { lua_settop(L, -2) }
-            let f = lua_absindex(L, -1)
-            guard lua_type(L, f) == LUA_TTABLE else { throw LuaRead.Problem("product [\(k + 1)] factor [\(m + 1)]: {var, alpha, beta} expected") }
-            lua_rawgeti(L, f, 1); defer { lua_settop(L, -2) }
-            let v: Int
-            do { v = try readVariable(L, -1, names: names, index: index) } catch let e as LuaRead.Problem {
-                throw LuaRead.Problem("product [\(k + 1)] factor [\(m + 1)]: \(e.text)")
-            }
-            lua_rawgeti(L, f, 2); let alpha = lua_type(L, -1) == LUA_TNIL ? 1 : Int(lua_tointegerx(L, -1, nil)); lua_settop(L, -2)
-            lua_rawgeti(L, f, 3); let beta = lua_type(L, -1) == LUA_TNIL ? 0 : Int(lua_tointegerx(L, -1, nil)); lua_settop(L, -2)
-            guard alpha >= 0, beta >= 0, alpha + beta > 0 else {
-                throw LuaRead.Problem("product [\(k + 1)] factor [\(m + 1)]: exponents alpha, beta must be ≥ 0 and not both 0")
-            }
-            factors.append(.init(variable: v, alpha: alpha, beta: beta))
-        }
-        out.append(ProductSpec(factors))
-    }
-    return out
-}
-
-extension LipschitzBound {
-    /// The result table of lip.hierarchy.krivine.
-    func push(onto L: OpaquePointer, problem: LipschitzProblem) {
-        lua_createtable(L, 0, 24)
-        func set(_ k: String, _ v: some LuaPushable) { v.push(onto: L); lua_setfield(L, -2, k) }
-        set("status", status.rawValue)
-        set("certified", certifiedBound)
-        set("lp_value", lpValue)
-        set("correction", correction)
-        set("degree", degree)
-        set("family", family)
-        set("pattern", pattern)
-        set("rows", rows)
-        set("cols", columns)
-        set("nnz", nonzeros)
-        set("build_seconds", buildSeconds)
-        set("solve_seconds", solveSeconds)
-        set("certify_seconds", certifySeconds)
-        set("seconds", totalSeconds)
-        set("solver", solverName)
-        set("message", solverMessage)
-        set("norm", problem.normName)
-        set("local", problem.isLocal)
-        set("variables", problem.variableCount)
-        set("terms", problem.polynomial.termCount)
-        set("method", "LiPopt-\(degree)")
-        lua_createtable(L, Int32(certificate.count), 0)
-        for (k, c) in certificate.enumerated() {
-            lua_createtable(L, 0, 2)
-            c.coefficient.push(onto: L); lua_setfield(L, -2, "coefficient")
-            c.product.push(onto: L); lua_setfield(L, -2, "product")
-            lua_rawseti(L, -2, lua_Integer(k + 1))
-        }
-        lua_setfield(L, -2, "certificate")
-    }
-}
-
-/// Progress on stderr: one line per stage and a periodic solver line; only on a terminal.
+/// Progress on stderr: one line per stage and a periodic solver line.
 final class ProgressPrinter: @unchecked Sendable {
-    let start = Date()
-    var lastLP = Date.distantPast
+    let start = monotonicSeconds()
+    var lastLP = -Double.infinity
     let label: String
     init(label: String) { self.label = label }
     func report(_ p: HierarchyProgress) {
-        let t = Date().timeIntervalSince(start)
         switch p {
         case .stage(let name, let s):
             write("\r\u{1B}[K\(label): \(name) done (\(String(format: "%.2f", s)) s)")
-        case .lp(let lp):
-            guard Date().timeIntervalSince(lastLP) > 0.5 else { return }
-            lastLP = Date()
-            write("\r\u{1B}[K\(label): solving, iteration \(lp.iterations), objective \(String(format: "%.6g", lp.objective)), \(String(format: "%.1f", t)) s")
+        case .lp(let lp): reportLP(lp)
         }
+    }
+    func reportLP(_ lp: LPProgress) {
+        let now = monotonicSeconds()
+        guard now - lastLP > 0.5 else { return }
+        lastLP = now
+        write("\r\u{1B}[K\(label): solving, iteration \(lp.iterations), objective \(String(format: "%.6g", lp.objective)), \(String(format: "%.1f", now - start)) s")
     }
     func finish() { write("\r\u{1B}[K") }
     /// stderr is unbuffered; write(2) avoids touching the C `stderr` global from Swift 6.
     func write(_ s: String) {
         var bytes = Array(s.utf8)
         _ = bytes.withUnsafeMutableBytes { Foundation.write(2, $0.baseAddress, $0.count) }
-    }
-}
-
-extension LuaVM {
-    static let krivineOptionKeys = ["degree", "products", "sparsity", "solver", "method", "time_limit", "quiet",
-                                    "progress", "max_rows", "max_columns", "max_nonzeros", "max_memory",
-                                    "certificate", "write_lp", "write_format", "estimate_only", "verbose"]
-
-    static let krivineDoc = """
-        lip.hierarchy.krivine(problem, options) -> result
-        LiPopt-k (METHOD §3, §4): the Krivine/Handelman LP hierarchy bounding max p over the
-        problem's set, solved with the host's LP solver (GLPK). options (unknown keys are an error):
-          degree     k (default 3; k >= depth of the network is needed)
-          products   the product family: "by_input" (the published LiPopt family; default),
-                     "path" (products over the variables of each term of p, small), "multilinear"
-                     (inside the sparsity sets, each variable at most once), "dense" (all products
-                     of degree k; small problems only); or a table {sets = {{vars...}, ...}},
-                     {products = {{{var, alpha, beta}, ...}, ...}} (explicit products g^alpha (1-g)^beta),
-                     or a function(term_variables) -> list of extra products (added to "path")
-          sparsity   the pattern for "multilinear"/"dense": "dense", "by_input", "by_last_hidden",
-                     "chordal", or a list of variable sets (names or 1-based indices)
-          solver     registered LP solver name; method "auto"|"primal"|"dual"|"interior";
-          time_limit seconds for the LP solve
-          max_rows, max_columns, max_nonzeros, max_memory (bytes): refuse larger LPs before building
-          quiet      no progress output (default: progress on stderr when it is a terminal)
-          progress   true/false to force the progress display (one line on stderr)
-          verbose    print the LP solver's own log (GLPK's lines, on stdout)
-          certificate how many of the largest multipliers to return (default 10)
-          write_lp   a path: write the LP there (write_format "mps" (default) or "lp") before solving
-          estimate_only  return the size estimate only
-        result: { status, certified (the theorem: max p <= certified), lp_value (the solver's λ*),
-          correction, degree, family, pattern, rows, cols, nnz, build_seconds, solve_seconds,
-          certify_seconds, seconds, solver, message, certificate = {{coefficient, product}, ...} }
-        A monomial no product covers, or an LP above the size limits, raises an error before solving;
-        a solver outcome (infeasible, time_limit, ...) is a status.
-        """
-
-    func installHierarchy() {
-        register(module: "hierarchy", name: "krivine", doc: Self.krivineDoc) { c in
-            let po = try c.object(1, as: ProblemObject.self)
-            let problem = po.problem
-            let o = try c.options(2, allowed: Self.krivineOptionKeys)
-            var opts = KrivineOptions()
-            opts.degree = try o.integer("degree") ?? 3
-            guard opts.degree >= 1 && opts.degree <= 64 else { throw LuaArgumentError(argument: 2, detail: "option 'degree': \(opts.degree) must be in 1..64") }
-            let names = problem.variableNames
-            // Family.
-            let productsType = try o.withField("products") { L, i in lua_type(L, i) }
-            if productsType == LUA_TSTRING, let s = try o.string("products") {
-                opts.family = try ProductFamily.named(s)
-            } else if productsType != nil {
-                let vm = c.vm
-                opts.family = try o.withField("products") { L, i -> ProductFamily in
-                    if lua_type(L, i) == LUA_TFUNCTION {
-                        let fn = SendableLuaFunction(fn: LuaFunction(vm: vm, state: L, index: i), errors: vm.callbackErrors, what: "products function")
-                        return .pathPlus(name: "path+user", extra: { (m: Monomial) -> [ProductSpec] in
-                            do {
-                                return try fn.fn.withResults([m.variables.map { names[Int($0)] }]) { L2, first, count in
-                                    guard count >= 1, lua_type(L2, first) != LUA_TNIL else { return [] }
-                                    return try readProducts(L2, first, names: names)
-                                }
-                            } catch { fn.errors.record(error); return [] }
-                        })
-                    }
-                    guard lua_type(L, i) == LUA_TTABLE else { throw LuaRead.Problem(expected: "family name, {sets = ...}, {products = ...} or function", L, i) }
-                    let t = lua_absindex(L, i)
-                    lua_pushstring(L, "sets")
-                    if lua_rawget(L, t) != LUA_TNIL { defer { lua_settop(L, -2) }; return .sets(try readSets(L, -1, names: names)) }
-                    lua_settop(L, -2)
-                    lua_pushstring(L, "products")
-                    if lua_rawget(L, t) != LUA_TNIL { defer { lua_settop(L, -2) }; return .products(try readProducts(L, -1, names: names)) }
-                    lua_settop(L, -2)
-                    throw LuaRead.Problem("a products table needs sets = {...} or products = {...}")
-                } ?? .byInput
-            }
-            // Pattern.
-            let sparsityType = try o.withField("sparsity") { L, i in lua_type(L, i) }
-            if sparsityType == LUA_TSTRING, let s = try o.string("sparsity") {
-                opts.pattern = try SparsityPattern.named(s)
-            } else if sparsityType != nil, let sets = try o.withField("sparsity", { L, i in try readSets(L, i, names: names) }) {
-                opts.pattern = .sets(sets)
-            }
-            if let m = try o.choice("method", LPMethod.allCases.map(\.rawValue)) { opts.method = LPMethod(rawValue: m)! }
-            opts.timeLimit = try o.number("time_limit")
-            if let v = try o.integer("max_rows") { opts.limits.maxRows = v }
-            if let v = try o.integer("max_columns") { opts.limits.maxColumns = v }
-            if let v = try o.integer("max_nonzeros") { opts.limits.maxNonzeros = v }
-            if let v = try o.number("max_memory") { opts.limits.maxMemoryBytes = v }
-            if let v = try o.integer("certificate") { opts.certificateSize = max(0, v) }
-            opts.solver = try c.vm.solver(named: try o.string("solver"))
-            let quiet = try o.boolean("quiet") ?? false
-            let showProgress = try o.boolean("progress") ?? (!quiet && isatty(2) != 0)
-            // The solver's own log (GLPK's lines on stdout) only on request; progress is ours.
-            opts.quiet = !(try o.boolean("verbose") ?? false)
-            var printer: ProgressPrinter? = nil
-            if showProgress {
-                let p = ProgressPrinter(label: "LiPopt-\(opts.degree) [\(opts.family.name)]")
-                printer = p
-                opts.progress = { p.report($0) }
-            }
-            defer { printer?.finish() }
-
-            if try o.boolean("estimate_only") ?? false {
-                let e = try KrivineHierarchy.estimate(problem, options: opts)
-                c.pushRecord(["columns": e.columns, "nonzeros": e.nonzeros, "memory_bytes": e.memoryBytes, "text": e.description])
-                return 1
-            }
-            if let path = try o.string("write_lp") {
-                let format = try o.choice("write_format", ["mps", "lp"]) ?? "mps"
-                var (lp, inverse) = try KrivineHierarchy.apply(problem, options: opts)
-                try c.vm.callbackErrors.check()
-                if format == "mps" {
-                    // Name the columns by their products (free MPS allows any characters but
-                    // blanks; GLPK limits names to 255 characters), so the file can be read.
-                    lp.columnNames = (0..<lp.columnCount).map { j in
-                        let d = inverse.describeColumn(j).filter { $0 != " " }
-                        return String((j == 0 ? d : "c\(j):" + d).prefix(250))
-                    }
-                }
-                guard let writer = c.vm.lpWriter else { throw LuaRaise("this host cannot write LP files (no LP writer registered)") }
-                try writer(lp, path, format)
-            }
-            let bound = try KrivineHierarchy.solve(problem, options: opts)
-            try c.vm.callbackErrors.check()
-            bound.push(onto: c.state, problem: problem)
-            return 1
-        }
-
-        register(module: "sparsity", name: "sets", doc: """
-            lip.sparsity.sets(problem, pattern) -> { {names...}, ... }
-            The variable sets of a sparsity pattern (METHOD §3) on a problem: "dense", "by_input",
-            "by_last_hidden", "chordal". Edit them in Lua and pass them back as
-            lip.hierarchy.krivine(problem, {sparsity = sets, products = "multilinear"}).
-            """) { c in
-            let po = try c.object(1, as: ProblemObject.self)
-            let pattern = try SparsityPattern.named(try c.string(2))
-            let sets = try pattern.sets(for: po.problem)
-            let names = po.problem.variableNames
-            return c.push(sets.map { $0.map { names[$0] } })
-        }
     }
 }

@@ -1,5 +1,7 @@
 import CLua
 import Foundation
+import LipControl
+import LipCore
 import LipLP
 
 // The `_lip.lp` native module: solving an LP given as a Lua table with the solver the host
@@ -8,38 +10,34 @@ import LipLP
 extension LuaVM {
     /// Registers `solver` under its name and makes it the default.
     public func setSolver(_ solver: any LPSolver) {
-        solvers[solver.name] = solver
-        defaultSolverName = solver.name
+        try? registries.lpSolvers.register(solver.name, solver, replacing: true)
+        registries.defaultLPSolver = solver.name
     }
 
     /// Registers `solver` under its name without changing the default (unless none is set).
     public func registerSolver(_ solver: any LPSolver) {
-        solvers[solver.name] = solver
-        if defaultSolverName == nil { defaultSolverName = solver.name }
+        try? registries.lpSolvers.register(solver.name, solver, replacing: true)
+        if registries.defaultLPSolver == nil { registries.defaultLPSolver = solver.name }
     }
 
-    /// Names of the registered solvers, sorted.
-    public var solverNames: [String] { solvers.keys.sorted() }
+    /// Names of the registered solvers, in registration order.
+    public var solverNames: [String] { registries.lpSolvers.names }
+    public var defaultSolverName: String? { registries.defaultLPSolver }
 
     /// The solver called `name`, or the default one when `name` is nil.
     public func solver(named name: String? = nil) throws -> any LPSolver {
-        guard let key = name ?? defaultSolverName else {
-            throw LuaRaise("no LP solver is registered in this Lua state (the liplua executable registers GLPK; from Swift call vm.setSolver(GLPKSolver()))")
-        }
-        guard let s = solvers[key] else {
-            throw LuaRaise("unknown LP solver '\(key)'; registered: \(solverNames.joined(separator: ", "))")
-        }
-        return s
+        do { return try registries.lpSolver(name) } catch let e as RegistryError { throw LuaRaise(e.description) }
     }
 
-    static let lpSolveDoc = """
-        lip.lp.solve(problem) -> result
-        Solves the linear program
-            minimize/maximize  c'x + constant   subject to  lower_i <= (A x)_i <= upper_i,  l_j <= x_j <= u_j
-        with the host's LP solver (GLPK in liplua). problem fields (unknown keys are an error):
+    static let lpTable = ArgType(annotation: "table", phrase: "an LP table (see help(lip.lp.solve))") { c, i in
+        try LuaLP.read(c, argument: Int(i))
+    }
+
+    static let lpSolveNotes = """
+        problem fields (unknown keys are an error):
           sense       "min" (default) or "max"
           objective   c as a sequence {c1, ..., cn} or a sparse table {[j] = cj}
-          num_columns n (default: the largest index in objective)
+          num_columns n (default: the largest index in objective; at most 50,000,000)
           constant    constant term of the objective (default 0)
           rows        { {coef = {[j] = a}, lower = , upper = , name = }, ... }  or with
                       indices = {j...}, values = {a...} instead of coef; equal = b sets both bounds;
@@ -52,54 +50,95 @@ extension LuaVM {
           method      "auto" | "primal" | "dual" | "interior";  time_limit (s); verbosity 0..3;
           presolve    boolean;  solver  a registered solver name;  name  a problem name
         result: { status = "optimal" | "infeasible" | "unbounded" | "infeasible_or_unbounded" |
-          "time_limit" | "iteration_limit" | "numerical_error" | "solver_error" | "not_solved",
+          "time_limit" | "iteration_limit" | "numerical_error" | "solver_error" | "interrupted" | "not_solved",
           objective, x = {...}, duals = {...} (rows), reduced_costs = {...}, iterations, seconds,
           method, solver, message, read_seconds (Lua table -> LP) }
         Inconsistent data (NaN, lower > upper, bad or duplicate index) raises an error naming the
         row or column; a solver failure is a status, not an error.
         """
 
+    /// The options of solving an LP held in Swift (lip.lp.solve_program), declared once.
+    static let solveFields: [Field] = [
+        Field("solver", .string, "a registered LP solver", default: "the default (glpk)"),
+        Field("method", .choice(LPMethod.allCases.map(\.rawValue)), "the solver's method; auto lets the solver's own size rule choose", default: "auto"),
+        Field("time_limit", .seconds, "seconds for the solve (math.huge: none)", default: "none"),
+        Field("verbose", .boolean, "print the solver's own log", default: "false"),
+        Field("progress", .boolean, "a progress line on stderr", default: "false"),
+    ]
+
     func installLP() {
-        register(module: "lp", name: "solve", doc: Self.lpSolveDoc) { call in
-            let start = Date()
-            let (lp, options, solverName) = try LuaLP.read(call, argument: 1)
-            let readSeconds = Date().timeIntervalSince(start)
-            let solver = try call.vm.solver(named: solverName)
-            let result: LPResult
-            do { result = try solver.solve(lp, options: options) } catch {
-                throw LuaArgumentError(argument: 1, detail: String(describing: error))
-            }
-            call.push(result)
-            lua_pushnumber(call.state, readSeconds)
-            lua_setfield(call.state, -2, "read_seconds")
+        define(NativeFunction(
+            module: "lp", name: "solve",
+            summary: "Solves the linear program  minimize/maximize c'x + constant  subject to  lower_i <= (A x)_i <= upper_i,  l_j <= x_j <= u_j  with a registered LP solver (GLPK in liplua).",
+            parameters: [Parameter("problem", Self.lpTable)],
+            results: [Result("result", "table")], notes: Self.lpSolveNotes) { a in
+            let start = monotonicSeconds()
+            let (lp, options, solverName) = a.get("problem", as: (LinearProgram, LPOptions, String?).self)!
+            let readSeconds = monotonicSeconds() - start
+            let solver = try a.vm.solver(named: solverName)
+            let result = try solver.solve(lp, options: options)
+            a.call.push(result)
+            lua_pushnumber(a.call.state, readSeconds)
+            lua_setfield(a.call.state, -2, "read_seconds")
             return 1
-        }
-        register(module: "lp", name: "write", doc: """
-            lip.lp.write(problem, path [, format]) -> path
-            Writes the LP given as a lip.lp.solve table to a file: format "mps" (free MPS, the
-            default) or "lp" (CPLEX LP). Free MPS records no objective sense (a maximisation
-            is read back as a minimisation). Needs a host that can write LP files (liplua can).
-            """) { call in
-            let (lp, _, _) = try LuaLP.read(call, argument: 1)
-            let path = try call.string(2)
-            let format = try call.optionalString(3) ?? "mps"
-            guard ["mps", "lp"].contains(format) else {
-                throw LuaArgumentError(argument: 3, detail: "format must be \"mps\" or \"lp\", got \"\(format)\"")
+        })
+        define(NativeFunction(
+            module: "lp", name: "solve_program",
+            summary: "Solves an LP held in Swift (from lip.hierarchy.apply) with a registered solver. The solution stays in Swift (its primal vector may be millions long); info is a table with status, objective, iterations, seconds, method, solver, message.",
+            parameters: [Parameter("lp", .object(LinearProgramObject.self, "LinearProgram")),
+                         Parameter("options", .options(Self.solveFields), optional: true)],
+            results: [Result("solution", "lip.LPSolution"), Result("info", "table")]) { a in
+            let lp = a.get("lp", as: LinearProgramObject.self)!.lp
+            let solver = try a.vm.solver(named: a.get("solver"))
+            var o = LPOptions()
+            o.method = LPMethod(rawValue: a.get("method") ?? "auto")!
+            o.timeLimit = a.get("time_limit", as: Double?.self) ?? nil
+            o.verbosity = (a.get("verbose") ?? false) ? 2 : 0
+            var printer: ProgressPrinter? = nil
+            if a.get("progress") ?? false {
+                let p = ProgressPrinter(label: "LP \(lp.rowCount) x \(lp.columnCount)")
+                printer = p
+                o.progress = { p.reportLP($0) }
             }
-            guard let writer = call.vm.lpWriter else {
-                throw LuaRaise("this host cannot write LP files (set LuaVM.lpWriter)")
-            }
-            try writer(lp, path, format)
-            return call.push(path)
-        }
-        register(module: "lp", name: "solvers", doc: """
-            lip.lp.solvers() -> names, default
-            The names of the LP solvers registered in this Lua state, and the default one.
-            """) { call in
-            call.push(call.vm.solverNames)
-            call.push(call.vm.defaultSolverName)
+            defer { printer?.finish() }
+            let t = monotonicSeconds()
+            var r = try solver.solve(lp, options: o)
+            if r.seconds == 0 { r.seconds = monotonicSeconds() - t }
+            a.push(object: LPSolutionObject(r))
+            a.call.pushRecord(["status": r.status.rawValue, "objective": r.objective.isNaN ? nil : r.objective,
+                               "iterations": r.iterations, "seconds": r.seconds, "method": r.method.rawValue,
+                               "solver": r.solver, "message": r.message])
             return 2
-        }
+        })
+        registerType(LPSolutionObject.self, name: "LPSolution", methods: [
+            NativeFunction(module: "", name: "primal", summary: "The primal values x (a Lua list; large).", results: [Result("x", "number[]")]) { a in
+                a.push(a.get("self", as: LPSolutionObject.self)!.result.primal)
+            },
+            NativeFunction(module: "", name: "status", summary: "The solver's status.", results: [Result("status", "string")]) { a in
+                a.push(a.get("self", as: LPSolutionObject.self)!.result.status.rawValue)
+            },
+        ], describe: { "LP solution (\($0.result.status.rawValue), objective \($0.result.objective))" })
+        define(NativeFunction(
+            module: "lp", name: "write",
+            summary: "Writes an LP (a lip.lp.solve table, or a lip.LinearProgram from lip.hierarchy.apply) to a file: format \"mps\" (free MPS, the default) or \"lp\" (CPLEX LP). Free MPS records no objective sense (a maximisation is read back as a minimisation).",
+            parameters: [Parameter("problem", ArgType(annotation: "table|lip.LinearProgram", phrase: "an LP table or a lip.LinearProgram") { c, i in
+                            if lua_type(c.state, i) == LUA_TUSERDATA { return try LuaRead.object(c.state, i, as: LinearProgramObject.self).lp }
+                            return try LuaLP.read(c, argument: Int(i)).0
+                         }),
+                         Parameter("path", .string),
+                         Parameter("format", .choice(["mps", "lp"]), "default mps", optional: true)],
+            results: [Result("path", "string")]) { a in
+            let lp: LinearProgram = a.get("problem")!
+            let path: String = a.get("path")!
+            guard let writer = a.vm.lpWriter else { throw LuaRaise("this host cannot write LP files (set LuaVM.lpWriter)") }
+            try writer(lp, path, a.get("format") ?? "mps")
+            return a.push(path)
+        })
+        define(NativeFunction(
+            module: "lp", name: "solvers", summary: "The names of the LP solvers registered in this Lua state, and the default one.",
+            results: [Result("names", "string[]"), Result("default", "string")]) { a in
+            a.push(a.vm.solverNames); a.push(a.vm.defaultSolverName); return 2
+        })
     }
 }
 
@@ -166,7 +205,8 @@ public enum LuaLP {
             return (e, top)
         }) else { throw Bad("objective is missing (a table {c1, ..., cn})") }
         let n = try o.integer("num_columns") ?? maxIndex
-        guard n >= 0 else { throw Bad("num_columns must be >= 0") }
+        guard n >= 0, n <= maxLPSize else { throw Bad("num_columns must be in 0..\(maxLPSize) (got \(n)); a column index in objective sets the count too") }
+        try budgetCheck(Double(n) * 48, "an LP with \(n) columns")
         var lp = LinearProgram(sense: sense, columns: n, name: try o.string("name") ?? "lp")
         for (j, v) in objEntries {
             guard j <= n else { throw Bad("objective: column index \(j) out of range 1..\(n) (num_columns = \(n))") }
@@ -222,6 +262,13 @@ public enum LuaLP {
     }
 
     static func show(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
+
+    /// The largest row or column count a Lua LP table may declare.
+    static let maxLPSize = 50_000_000
+
+    static func budgetCheck(_ bytes: Double, _ what: String) throws {
+        do { try MemoryBudget.machineDefault.check(bytes, what: what) } catch let e as SizeError { throw Bad(e.message) }
+    }
 
     static func num(_ L: OpaquePointer, _ i: Int32, _ what: String) throws -> Double {
         var ok: Int32 = 0
@@ -292,6 +339,7 @@ public enum LuaLP {
 
     static func readRows(_ L: OpaquePointer, _ t: Int32, _ n: Int, _ lp: inout LinearProgram) throws {
         guard lua_type(L, t) == LUA_TTABLE else { throw Bad("rows: table of rows expected, got \(LuaCall.typeName(L, t))") }
+        do { try requireSequence(L, t, what: "rows") } catch let p as LuaRead.Problem { throw Bad(p.text) }
         let m = Int(lua_rawlen(L, t))
         var stamp = [Int](repeating: -1, count: n)
         lp.rowLower.reserveCapacity(m); lp.rowUpper.reserveCapacity(m)
@@ -367,12 +415,16 @@ public enum LuaLP {
                 try forEachIndexed(L, i, key) { r, x in values.append((r, x)) }
             }
             let top = values.map(\.0).max() ?? 0
+            guard top <= maxLPSize else { throw Bad("\(key): row index \(top) is above \(maxLPSize)") }
+            try budgetCheck(Double(top) * 16, "\(key) with \(top) rows")
             declared = max(declared, top)
             var a = [Double](repeating: fill, count: top)
             for (r, x) in values { a[r - 1] = x }
             if key == "row_lower" { lower = a } else { upper = a }
         }
         let m = try o.integer("num_rows") ?? max(declared, ia.max() ?? 0)
+        guard m >= 0, m <= maxLPSize else { throw Bad("num_rows must be in 0..\(maxLPSize) (got \(m)); a row index in ia sets the count too") }
+        try budgetCheck(Double(m) * 40, "an LP with \(m) rows")
         guard declared <= m else { throw Bad("row bounds given for row \(declared) but num_rows = \(m)") }
         lp.rowLower = lower + Array(repeating: -.infinity, count: m - lower.count)
         lp.rowUpper = upper + Array(repeating: .infinity, count: m - upper.count)
