@@ -19,7 +19,8 @@ local o = lip.script.options(arg, {
   { "nets", "integer", 3, "networks per configuration (seeds first_seed..)" },
   { "first_seed", "integer", 0, "seed of the first network" },
   { "degrees", "list", { 3 }, "LiPopt degrees k" },
-  { "families", "strings", { "by_input", "path" }, "product families" },
+  { "families", "strings", { "by_input", "path" }, "product families (registered names; --define adds your own)" },
+  { "activation", "string", "elu", "hidden activation (a registered name; --define adds your own)" },
   { "budget", "number", 60, "time limit of one LiPopt LP solve, seconds" },
   { "max_columns", "integer", 400000, "refuse (and report) LPs estimated above this many columns" },
   { "samples", "integer", 2000, "LBS sample points in [-5, 5]^n" },
@@ -58,7 +59,7 @@ for _, width in ipairs(o.widths) do
       local sizes = { width }
       for _ = 1, o.hidden do sizes[#sizes + 1] = width end
       sizes[#sizes + 1] = 1
-      local net = lip.nn.random { sizes = sizes, sparsity = s, activation = "elu", bias = false, seed = seed }
+      local net = lip.nn.random { sizes = sizes, sparsity = s, activation = o.activation, bias = false, seed = seed }
       local base = { hidden = o.hidden, width = width, sparsity = s, seed = seed }
       local function row(method, bound, seconds, status, extra)
         local r = { method = method, bound = bound, seconds = seconds, status = status }

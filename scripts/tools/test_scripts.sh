@@ -20,6 +20,11 @@ check random-2hidden "$bin" scripts/paper/random_networks.lua --hidden 2 --width
   --degrees 3 --families by_input,path --samples 300 --out "$out/r2"
 check mnist-local "$bin" scripts/paper/mnist.lua --no_global_lipopt --images 1 --radius 0.005 --samples 300 --out "$out/m"
 check readme-example "$bin" scripts/examples/readme.lua
+check user-extensions "$bin" scripts/examples/user_extensions.lua
+check define-by-name "$bin" scripts/paper/random_networks.lua --define scripts/examples/activation_leaky.lua \
+  --define scripts/examples/family_multilinear_plus.lua --activation leaky0.1 --widths 6 --sparsities 3 --nets 1 \
+  --degrees 2 --families path,by_input_sets+ --samples 200 --out "$out/ud"
+check from-elsewhere sh -c "cd /tmp && '$bin' '$PWD/scripts/examples/readme.lua' >/dev/null && '$bin' '$PWD/scripts/paper/mnist.lua' --no_global --images 1 --radius 0.002 --samples 100 --out '$out/m2' >/dev/null"
 check help "$bin" scripts/paper/random_networks.lua --help
 check bad-option sh -c "! '$bin' scripts/paper/random_networks.lua --widht 3 2>/dev/null"
 

@@ -66,6 +66,7 @@ function script.usage(spec)
     lines[#lines + 1] = string.format("%-28s %s%s", left, help or "",
       (kind ~= "flag" and default ~= nil) and (" (default " .. show(default) .. ")") or "")
   end
+  lines[#lines + 1] = string.format("%-28s %s", "  --define FILE", "run a Lua file first (user activations, norms, families, patterns, relaxations registered there are usable by name); repeatable")
   lines[#lines + 1] = string.format("%-28s %s", "  --help", "this text")
   return table.concat(lines, "\n")
 end
@@ -87,6 +88,16 @@ function script.options(argv, spec)
   while i <= #argv do
     local a = argv[i]
     if a == "--help" or a == "-h" then print(script.usage(spec)); os.exit(0) end
+    if a == "--define" or a:match("^%-%-define=") then
+      local file = a:match("^%-%-define=(.*)$")
+      if not file then i = i + 1; file = argv[i] end
+      if not file then fail("--define needs a Lua file") end
+      local chunk, err = loadfile(file)
+      if not chunk then fail("--define: " .. tostring(err)) end
+      chunk()
+      i = i + 1
+      goto continue
+    end
     local name, inline = a:match("^%-%-([%w_%-]+)=(.*)$")
     if not name then name = a:match("^%-%-([%w_%-]+)$") end
     if not name then fail("unexpected argument '" .. a .. "'") end
@@ -104,6 +115,7 @@ function script.options(argv, spec)
       values[name] = v
     end
     i = i + 1
+    ::continue::
   end
   return values
 end
@@ -112,7 +124,9 @@ lip.script.options(arg, spec) -> values
 Parses a script's command line: spec is a list of {name, kind, default, help} with kind
 "number", "integer", "string", "list" (comma-separated numbers), "strings" or "flag", plus
 optional usage and description fields. --help prints the usage and exits 0; unknown options
-and bad values print the usage on stderr and exit 2.]==], "script.options")
+and bad values print the usage on stderr and exit 2. --define FILE (repeatable) runs a Lua
+file first, so user activations, norms, families, patterns and relaxations it registers are
+usable by name in the other options (e.g. --families by_input,my_family).]==], "script.options")
 
 --- script.mkdir(path): creates a folder (and parents) if missing.
 function script.mkdir(path)

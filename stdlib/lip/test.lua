@@ -143,7 +143,9 @@ function T.summary(r)
 end
 
 if ... ~= "lip.test" then
-  -- run as a script: liplua stdlib/lip/test.lua spec1.lua spec2.lua ...
+  -- run as a script: liplua stdlib/lip/test.lua spec1.lua spec2.lua ... (the specs'
+  -- require "lip.test" must find this instance, which collects their cases)
+  package.loaded["lip.test"] = T
   local failed = 0
   for _, path in ipairs(arg or {}) do
     local r = T.run_file(path, io.stderr)
