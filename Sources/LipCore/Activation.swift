@@ -1,7 +1,7 @@
 import Foundation
 
-/// An elementwise activation σ together with what LiPopt needs of it (METHOD §2 of the
-/// project's docs/METHOD.md): the global range of σ' over ℝ, a sound interval map
+/// An elementwise activation σ together with what LiPopt needs of it (docs/METHOD.md §2):
+/// the global range of σ' over ℝ, a sound interval map
 /// [l, u] ↦ [lo, hi] ⊇ σ'([l, u]) for local (input-box) bounds, and a sound interval map of σ
 /// itself for interval bound propagation (no monotonicity is assumed anywhere).
 ///

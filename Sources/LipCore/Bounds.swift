@@ -1,7 +1,7 @@
 import LipControl
 import Foundation
 
-/// The product bound UBP (METHOD §5). With A_l = D_l W_l (rows of W_l scaled by
+/// The product bound UBP (docs/METHOD.md §5). With A_l = D_l W_l (rows of W_l scaled by
 /// m_{l,j} = max(|lo_{l,j}|, |hi_{l,j}|), the largest |σ'| of neuron j) the gradient is
 /// ∇f = A_1ᵀ ⋯ A_{d−1}ᵀ (cᵀW_d)ᵀ (up to the signs inside D), so
 ///
@@ -122,7 +122,7 @@ private func frobenius(_ B: [Double]) -> Double {
     return m * s.squareRoot()
 }
 
-/// The sampling lower bound LBS (METHOD §5): the largest ‖∇f(x)‖_* over `samples` points
+/// The sampling lower bound LBS (docs/METHOD.md §5): the largest ‖∇f(x)‖_* over `samples` points
 /// drawn uniformly from the box (Xoshiro256StarStar(seed:)), exact gradients by
 /// backpropagation. A lower bound on the Lipschitz constant over the box.
 public func sampledLowerBound(_ net: Network, norm: Norm, samples: Int, box: (lower: [Double], upper: [Double]),

@@ -1,6 +1,6 @@
 import LipControl
 /// The exact maximum of p over the feasible set of a `LipschitzProblem`, by enumeration
-/// (a test oracle for tiny problems, METHOD §5).
+/// (a test oracle for tiny problems, docs/METHOD.md §5).
 ///
 /// p is linear in the dual variables t for fixed s (every monomial has exactly one t), so
 /// max_t p(t, s) = max_{t ∈ B_*} tᵀg(s) has a closed form: Σ_i max(g_i lo_i, g_i hi_i) on a

@@ -1,14 +1,14 @@
-/// The polynomial optimisation problem LiPopt relaxes (METHOD §2):
+/// The polynomial optimisation problem LiPopt relaxes (docs/METHOD.md §2):
 ///
 ///     maximise p(t, s)   over   t ∈ B_*,  s_{i,j} ∈ [lo_{i,j}, hi_{i,j}]
 ///
 /// Variables are numbered 0..<variableCount. Every variable has a box [lower, upper]; a
 /// dual ball that is not a box (ℓ1, ℓ2, user norms) adds `constraints`: polynomials g with
-/// 0 ≤ g ≤ 1 on the feasible set (METHOD §3 writes the whole set as {0 ≤ g_j ≤ 1}; the box
+/// 0 ≤ g ≤ 1 on the feasible set (docs/METHOD.md §3 writes the whole set as {0 ≤ g_j ≤ 1}; the box
 /// constraints g = (x − lo)/(hi − lo) are implied by `lower`/`upper` and not listed here).
 ///
 /// Fixed derivatives (lo = hi) are already substituted into `polynomial`; they are not
-/// variables. Sparsity information for the patterns of METHOD §3 travels with the problem.
+/// variables. Sparsity information for the patterns of docs/METHOD.md §3 travels with the problem.
 public struct LipschitzProblem: Sendable {
     public enum VariableKind: Sendable, Equatable {
         /// A dual-ball variable t_i (for ℓ1: u_i or v_i with t_i = u_i − v_i), input coordinate i.
@@ -25,7 +25,7 @@ public struct LipschitzProblem: Sendable {
     public var constraints: [Polynomial]
     public var kinds: [VariableKind]
     /// For every input coordinate v: the derivative variables reachable from v through
-    /// nonzero weights (METHOD §3, pattern "by input"). Empty when unknown.
+    /// nonzero weights (docs/METHOD.md §3, pattern "by input"). Empty when unknown.
     public var inputReach: [[Int]]
     /// For every neuron j of the last hidden layer: the derivative variables (of earlier
     /// layers, and s_{d-1,j} itself if it is a variable) that reach j, and the inputs that

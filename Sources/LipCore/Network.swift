@@ -164,7 +164,7 @@ public struct Layer: Sendable {
     }
 }
 
-/// A feed-forward network (METHOD §1):
+/// A feed-forward network (docs/METHOD.md §1):
 ///
 ///     z_1 = W_1 x + b_1,  a_i = σ_i(z_i),  z_{i+1} = W_{i+1} a_i + b_{i+1},  f(x) = cᵀ z_d
 ///

@@ -1,4 +1,4 @@
-/// The shape of the dual unit ball B_* of an input norm (METHOD §2): what every computation
+/// The shape of the dual unit ball B_* of an input norm (docs/METHOD.md §2): what every computation
 /// that needs B_* switches on (the polynomial's dual variables, the LP's constraints, the
 /// exact maximum, the product bound), never the norm's name.
 public enum DualBall: Sendable {

@@ -8,7 +8,7 @@ public enum ProblemError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// The derivative ranges [lo_{l,j}, hi_{l,j}] of every hidden neuron (METHOD §2), l = 1..d−1
+/// The derivative ranges [lo_{l,j}, hi_{l,j}] of every hidden neuron (docs/METHOD.md §2), l = 1..d−1
 /// (element l−1), global or from interval bound propagation of an input box.
 public func derivativeRanges(_ net: Network, inputBox: (lower: [Double], upper: [Double])? = nil,
                              domain: (lower: Double, upper: Double)? = nil) throws -> [(lo: [Double], hi: [Double])] {
@@ -39,7 +39,7 @@ public func derivativeRanges(_ net: Network, inputBox: (lower: [Double], upper: 
     }
 }
 
-/// Builds the norm-gradient polynomial problem of METHOD §2:
+/// Builds the norm-gradient polynomial problem of docs/METHOD.md §2:
 ///
 ///     p(t, s) = tᵀ W_1ᵀ diag(s_1) W_2ᵀ ⋯ diag(s_{d−1}) W_dᵀ c,   L(f) ≤ max_{t ∈ B_*, s ∈ box} p
 ///

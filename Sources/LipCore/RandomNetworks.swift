@@ -72,7 +72,7 @@ extension Network {
         }
     }
 
-    /// A random network as in the paper's experiments (METHOD §6). `sizes` = [n_0, ..., n_d].
+    /// A random network as in the paper's experiments (docs/METHOD.md §6). `sizes` = [n_0, ..., n_d].
     /// Every layer is drawn as PyTorch's nn.Linear default: W, b ~ U(−1/√fan_in, 1/√fan_in),
     /// fan_in = n_{l−1} (the full width, before masking). Draw order: for l = 1..d, the
     /// weights row by row (out × in), then (when `bias`) the bias. With `sparsity` s, every

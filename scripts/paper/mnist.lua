@@ -1,4 +1,4 @@
--- LiPopt on a trained, pruned 784-300-100-10 network (METHOD §6): the ℓ∞ Lipschitz constant
+-- LiPopt on a trained, pruned 784-300-100-10 network (docs/METHOD.md §6): the ℓ∞ Lipschitz constant
 -- of one logit, globally and on ℓ∞ balls around test images, beside UBP and LBS.
 --
 --   liplua scripts/paper/mnist.lua                       (the committed ReLU network, logit 1)

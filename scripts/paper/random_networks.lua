@@ -1,4 +1,4 @@
--- LiPopt-k beside UBP and LBS on random networks, as in LiPopt's experiments (METHOD §6):
+-- LiPopt-k beside UBP and LBS on random networks, as in LiPopt's experiments (docs/METHOD.md §6):
 -- bias-free ELU networks with PyTorch's default initialisation, banded sparsity s (hidden
 -- neuron j sees inputs i with |i - j| <= (s - 1)/2), a scalar output, N networks per
 -- (width, sparsity). Prints a table while it runs; writes CSV, JSON and SVG plots.

@@ -2,7 +2,7 @@
 --   liplua scripts/tools/bench.lua [--only poly,hierarchy,mnist,lp] [--seeds 10] [--out DIR]
 -- Sections:
 --   poly       build the norm-gradient polynomial: (80,80,1) s=20, dense (80,80,1),
---              784-300-100-10 with 5% of the weights kept at random (METHOD §2; goal < 1 s)
+--              784-300-100-10 with 5% of the weights kept at random (docs/METHOD.md §2; goal < 1 s)
 --   hierarchy  LiPopt on random ELU networks, seeds 0..N-1, medians: (80,80,1) s=10 and s=20
 --              at k=3, (40,40,1) s=21 at k=4, families by_input and path
 --   mnist      (784,300,100,1), 5% of weights kept, blank 2-pixel border, k=3, path family

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The experiment scripts in their tiny configuration (seconds): they must run, write their
-# CSV/JSON/SVG outputs, and every row must satisfy LBS <= LiPopt <= UBP (METHOD §5).
+# CSV/JSON/SVG outputs, and every row must satisfy LBS <= LiPopt <= UBP (docs/METHOD.md §5).
 # Prints "scripts: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."

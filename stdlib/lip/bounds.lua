@@ -1,4 +1,4 @@
---- lip.bounds: the baselines every LiPopt bound is shown beside (METHOD §5): UBP (product of
+--- lip.bounds: the baselines every LiPopt bound is shown beside (docs/METHOD.md §5): UBP (product of
 -- norms, an upper bound), LBS (sampled gradients, a lower bound), and the exact maximum of
 -- the norm-gradient polynomial by vertex enumeration (tiny problems; a test oracle).
 local native = (require "_lip").bounds

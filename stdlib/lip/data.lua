@@ -181,4 +181,29 @@ end
 --- The Fashion-MNIST directory of the Debian package dataset-fashion-mnist.
 data.fashion_mnist_dir = "/usr/share/datasets/fashion-mnist"
 
+
+-- Documentation for help() and the editor stubs (one entry per function).
+do
+  local ok, doc = pcall(require, "lip.doc")
+  if ok and type(doc) == "table" then
+    doc.register(data.idx, [==[
+lip.data.idx(path) -> array
+Reads an MNIST-format IDX file (gzip or plain with liplua's native reader; plain files with a
+bare lua5.4). array: shape, type, count, item_size, :item(i [, scale]), :value(k) (1-based).]==], "data.idx")
+    doc.register(data.image, [==[
+lip.data.image(array, i) -> pixels
+Image i (1-based) of a uint8 image file as a list of numbers in [0, 1] (pixels / 255),
+row-major: the input convention of the committed models.]==], "data.image")
+    doc.register(data.label, [==[
+lip.data.label(array, i) -> class
+Label i (1-based) of a one-dimensional label file, an integer.]==], "data.label")
+    doc.register(data.find, [==[
+lip.data.find(dir, stem) -> path
+The IDX file stem in dir, trying stem, stem.gz and the dotted spelling (t10k-images.idx3-ubyte).]==], "data.find")
+    doc.register(data.parse_idx, [==[
+lip.data.parse_idx(bytes [, name]) -> array
+Parses the bytes of an uncompressed IDX file in pure Lua (name appears in error messages).]==], "data.parse_idx")
+  end
+end
+
 return data

@@ -135,4 +135,23 @@ function options.call(fname, level, fn, ...)
   error(fname .. ": " .. (detail or body), level + 1)
 end
 
+
+do
+  local doc = require "lip.doc"
+  doc.register(options.of, "lip.options.of(fn, i) -> spec\nThe declared option fields of argument i of a native function.", "options.of")
+  doc.register(options.spec, "lip.options.spec{ {name, type, doc, default}, ... } -> spec\nA Lua-side option list.", "options.spec")
+  doc.register(options.union, "lip.options.union(spec1, spec2, ...) -> spec\nThe fields of all specs (a name once).", "options.union")
+  doc.register(options.without, "lip.options.without(spec, names) -> spec\nThe spec without the named fields.", "options.without")
+  doc.register(options.names, "lip.options.names(spec) -> names\nThe sorted field names.", "options.names")
+  doc.register(options.closest, "lip.options.closest(word, names) -> name or nil\nThe name within edit distance 2 (for \"did you mean\").", "options.closest")
+  doc.register(options.split, [==[
+lip.options.split(fname, given, specs [, level]) -> slices, all
+Checks an options table against several specs (unknown keys are an error naming fname, with a
+"did you mean" hint) and returns the slice of each spec and a copy of all given options.]==], "options.split")
+  doc.register(options.call, [==[
+lip.options.call(fname, level, fn, ...) -> results
+Calls a native for a Lua API function and re-raises its errors at the user's line, named after
+fname; errors of user callbacks keep their own position; interrupts pass through.]==], "options.call")
+end
+
 return options

@@ -129,4 +129,14 @@ end
 --- repl.reset(): drops an incomplete chunk (after Ctrl-C).
 function repl.reset() buffer = nil end
 
+do
+  local ok, doc = pcall(require, "lip.doc")
+  if ok and type(doc) == "table" then
+    doc.register(repl.format, "lip.repl.format(v [, depth [, max_items]]) -> text\nA readable rendering of a value (tables nested to depth, cycles marked).", "repl.format")
+    doc.register(repl.print, "lip.repl.print(...)\nPrints values as the REPL does.", "repl.print")
+    doc.register(repl.feed, "lip.repl.feed(line) -> status\nFeeds one line to the REPL (continuation lines for incomplete statements).", "repl.feed")
+    doc.register(repl.reset, "lip.repl.reset()\nDrops a pending incomplete statement.", "repl.reset")
+  end
+end
+
 return repl

@@ -143,4 +143,8 @@ function script.clock()
   return os.time()
 end
 
+
+doc.register(script.clock, "lip.script.clock() -> seconds\nMonotonic wall-clock seconds (for timing).", "script.clock")
+doc.register(script.usage, "lip.script.usage(spec) -> text\nThe usage text of a script's option spec.", "script.usage")
+
 return script

@@ -142,6 +142,21 @@ function T.summary(r)
   return table.concat(lines, "\n")
 end
 
+-- Documentation when lip.doc exists (inside liplua); the runner also works under plain lua5.4.
+do
+  local ok, doc = pcall(require, "lip.doc")
+  if ok and type(doc) == "table" and type(doc.register) == "function" then
+    doc.register(T.describe, "lip.test.describe(name, body)\nGroups cases; body calls it(...).", "test.describe")
+    doc.register(T.it, "lip.test.it(name, fn)\nOne case: fn raises (e.g. through expect) to fail.", "test.it")
+    doc.register(T.expect, [==[
+lip.test.expect(actual) -> matcher
+:to_be(x) (==), :to_equal(t) (deep), :to_be_near(x, tol), :to_contain(s), :to_fail([substring]).]==], "test.expect")
+    doc.register(T.expect_error, "lip.test.expect_error(fn, substring)\nfn must raise an error containing substring.", "test.expect_error")
+    doc.register(T.run_file, "lip.test.run_file(path [, out]) -> results\nRuns a spec file: {passed, failed, failures}.", "test.run_file")
+    doc.register(T.summary, "lip.test.summary(results) -> text\nA line per file plus the failure messages.", "test.summary")
+  end
+end
+
 if ... ~= "lip.test" then
   -- run as a script: liplua stdlib/lip/test.lua spec1.lua spec2.lua ... (the specs'
   -- require "lip.test" must find this instance, which collects their cases)

@@ -1,5 +1,5 @@
 -- Networks, the norm-gradient polynomial, baselines and LiPopt from Lua, against independent
--- oracles: the hand-computed polynomial of METHOD §2, brute-force vertex enumeration written
+-- oracles: the hand-computed polynomial of docs/METHOD.md §2, brute-force vertex enumeration written
 -- here in Lua, the published LiPopt bounds of Tests/data, and the chain LBS <= exact <=
 -- certified <= UBP.
 local T = require "lip.test"
@@ -24,7 +24,7 @@ local function brute_max(problem)
 end
 
 describe("the norm-gradient polynomial", function()
-  it("has the coefficients of METHOD §2's unit example", function()
+  it("has the coefficients of docs/METHOD.md §2's unit example", function()
     local net = lip.nn.from_layers { layers = { { weights = { { 1, 2, 3 }, { -1, 0, 1 } } },
                                                 { weights = { { 1, 2 } } } }, activation = "relu" }
     local p = lip.lipschitz_problem { network = net }:polynomial()

@@ -4,7 +4,7 @@ import LipLP
 /// The inverse of the Krivine reduction: turns an `LPResult` into a `LipschitzBound` with a
 /// certified bound.
 ///
-/// Soundness (METHOD §4). Let λ be the solver's λ*, c = max(c*, 0) and
+/// Soundness (docs/METHOD.md §4). Let λ be the solver's λ*, c = max(c*, 0) and
 /// r = λ − p − Σ_h c_h h in the g-basis. On the box, every g-monomial m lies in [0, 1]
 /// and every product h is ≥ 0, so
 ///

@@ -96,7 +96,7 @@ public struct CertificateTerm: Sendable, CustomStringConvertible {
 
 /// The result of LiPopt-k on a problem.
 ///
-/// `certifiedBound` is a theorem: max_K p ≤ certifiedBound (METHOD §4), whatever the LP
+/// `certifiedBound` is a theorem: max_K p ≤ certifiedBound (docs/METHOD.md §4), whatever the LP
 /// solver's accuracy; it is present whenever the solver returned a point (optimal, or a
 /// time/iteration limit with a point: any λ and c give a valid bound after the residual
 /// correction, only a looser one). `lpValue` is the solver's λ*.
@@ -144,7 +144,7 @@ public struct LipschitzBound: Sendable, CustomStringConvertible {
 /// LiPopt-k as a reduction (cvxpy style): `apply` turns a `LipschitzProblem` into the
 /// Krivine LP, `invert` turns the solver's answer into a certified `LipschitzBound`.
 ///
-/// The LP (METHOD §3), in the g-basis (box variable x = lo + (hi − lo)·g, g ∈ [0, 1]):
+/// The LP (docs/METHOD.md §3), in the g-basis (box variable x = lo + (hi − lo)·g, g ∈ [0, 1]):
 ///
 ///     minimize λ   s.t.   for every g-monomial m:  Σ_h c_h [m]h − [m = 1] λ = −[m]p,   c ≥ 0, λ free
 ///

@@ -113,7 +113,7 @@ struct ProductList: Sendable {
 
     /// Calls `body(key, coefficient)` for every g-monomial of product h:
     /// g^α(1−g)^β = Σ_{i=0}^{β} C(β,i)(−1)^i g^{α+i}, tensorised over the factors. For a
-    /// multilinear product this is the combinatorial rule of METHOD §3: the coefficient of
+    /// multilinear product this is the combinatorial rule of docs/METHOD.md §3: the coefficient of
     /// Π_T g (A ⊆ T ⊆ S) is (−1)^{|T∖A|}. Coefficients are integers, exact in Double.
     func expand(_ h: Int, _ body: (MonoKey, Double) -> Void) {
         let r = factors(h)

@@ -98,7 +98,7 @@ public struct ProductSink: Sendable {
     }
 }
 
-/// Which products h enter the Krivine LP at degree k (METHOD §3, the "hierarchy variant").
+/// Which products h enter the Krivine LP at degree k (docs/METHOD.md §3, the "hierarchy variant").
 ///
 /// Every family gives a sound bound (any feasible λ is ≥ max p); they differ in size and
 /// tightness. For nested families the LP value is nonincreasing in k. A family is a value:

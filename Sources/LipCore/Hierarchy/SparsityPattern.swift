@@ -1,4 +1,4 @@
-/// A sparsity pattern: sets I_1..I_q of variables (METHOD §3). Product families that use a
+/// A sparsity pattern: sets I_1..I_q of variables (docs/METHOD.md §3). Product families that use a
 /// pattern keep only products whose variables lie inside one set. A pattern is a value (a name
 /// and a function from the problem to its sets); the built-ins live one per file in
 /// `Patterns/`, user patterns come from Lua (`lip.sparsity.define`) or as explicit sets, and
