@@ -57,6 +57,7 @@ public struct Activation: Sendable, CustomStringConvertible {
         if let v = valueMap { return v(l, u) }
         let (a, b) = derivativeBounds(l, u)
         let fl = f(l), fu = f(u)
+        guard fl.isFinite, fu.isFinite else { return (.nan, .nan) }
         let w = up(u - l)
         // From the left end: σ(x) = σ(l) + σ'(ξ)(x − l), x − l ∈ [0, w].
         let lo1 = fl + Swift.min(0, a * w), hi1 = fl + Swift.max(0, b * w)

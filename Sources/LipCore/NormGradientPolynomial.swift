@@ -70,6 +70,9 @@ public func makeLipschitzProblem(_ net: Network, norm: Norm,
     var vars = try ProblemVariables(norm: norm, inputs: net.inputSize)
     let newId = vars.addDerivatives(used: paths.usedNeurons(neurons), neurons: neurons, ranges: ranges)
     let (poly, reach) = paths.polynomial(vars: vars, newId: newId, crossPolytope: vars.isCrossPolytope)
+    if let bad = poly.orderedTerms.first(where: { !$0.coefficient.isFinite }) {
+        throw ProblemError.input("the norm-gradient polynomial has the coefficient \(bad.coefficient) on \(bad.monomial.format(names: poly.variableNames)): products of weights along a path overflow Double; rescale the network")
+    }
     let constraints = try dualBallConstraints(norm, inputs: net.inputSize, names: vars.names)
     let lastReach = lastHiddenReach(net, neurons: neurons, newId: newId)
     return LipschitzProblem(polynomial: poly, lower: vars.lower, upper: vars.upper, constraints: constraints,

@@ -207,3 +207,32 @@ func tempFile(_ name: String, _ text: String) throws -> String {
         #expect(r.stdout.contains("objective  11"))
     }
 }
+
+/// Same input, same output: two processes (each with its own hash seed) build the same LP byte
+/// for byte and print the same digits of the certified bound.
+@Suite struct DeterminismTests {
+    @Test(arguments: ["by_input", "path", "multilinear"])
+    func twoProcessesWriteTheSameLP(family: String) throws {
+        let dir = "/tmp/lc-det-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var outputs: [String] = []
+        var files: [Data] = []
+        for run in 0..<2 {
+            let path = "\(dir)/lp\(run).mps"
+            let sparsity = family == "multilinear" ? ", sparsity = \"chordal\"" : ""
+            let r = try liplua(["-e", """
+                local net = lip.nn.random { sizes = { 12, 10, 6, 1 }, sparsity = 5, bias = true, seed = 11 }
+                local p = lip.lipschitz_problem { network = net, norm = "l1", input_box = { center = { 0.1, 0.2, -0.3, 0, 0.5, 0.1, 0.2, -0.3, 0, 0.5, 1, -1 }, radius = 0.7 } }
+                local r = lip.hierarchy.krivine(p, { degree = 3, products = "\(family)"\(sparsity), write_lp = "\(path)", quiet = true })
+                print(string.format("%.17g %.17g %d %d", r.certified, r.solver_value, r.rows, r.columns))
+                """])
+            #expect(r.status == 0, "\(r.stderr)")
+            outputs.append(r.stdout)
+            files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(files[0] == files[1], "the two LP files differ")
+        #expect(files[0].count > 1000)
+    }
+}
