@@ -184,19 +184,41 @@ public enum LuaLP {
     }
 
     static func read(_ call: LuaCall, _ o: LuaOptions, _ t: Int32) throws -> (LinearProgram, LPOptions, String?) {
-        let L = call.state
+        let options = try readSolveOptions(o)
+        var lp = try readObjective(o)
+        try readColumnBounds(o, &lp)
+        let hasRows = o.has("rows")
+        let hasTriplets = o.has("ia") || o.has("ja") || o.has("ar")
+        if hasRows && hasTriplets { throw Bad("give the matrix either as rows or as ia/ja/ar triplets, not both") }
+        if hasRows {
+            _ = try o.withField("rows") { L, i in try readRows(L, i, lp.columnCount, &lp) }
+        } else if hasTriplets {
+            try readTriplets(call.state, o, lp.columnCount, &lp)
+        }
+        try validate(lp)
+        do { try lp.validate() } catch { throw Bad(error.description) }
+        return (lp, options, try o.string("solver"))
+    }
+
+    static func readSolveOptions(_ o: LuaOptions) throws -> LPOptions {
         var options = LPOptions()
         if let m = try o.choice("method", LPMethod.allCases.map(\.rawValue)) { options.method = LPMethod(rawValue: m)! }
         if let s = try o.number("time_limit") {
             guard s > 0, !s.isNaN else { throw Bad("time_limit must be a positive number of seconds, got \(s)") }
-            options.timeLimit = s
+            options.timeLimit = s.isFinite ? s : nil
         }
-        if let v = try o.integer("verbosity") { options.verbosity = v }
+        if let v = try o.integer("verbosity") {
+            guard (0...3).contains(v) else { throw Bad("verbosity must be in 0..3, got \(v)") }
+            options.verbosity = v
+        }
         if let p = try o.boolean("presolve") { options.presolve = p }
+        return options
+    }
+
+    /// The objective (a sequence or a sparse table), the column count and the sense.
+    static func readObjective(_ o: LuaOptions) throws -> LinearProgram {
         let sense: LinearProgram.Sense = try o.choice("sense", ["min", "max", "minimize", "maximize"])
             .map { $0.hasPrefix("max") ? .maximize : .minimize } ?? .minimize
-
-        // objective (sequence or sparse table) and the number of columns
         guard let (objEntries, maxIndex) = try o.withField("objective", { L, i -> ([(Int, Double)], Int) in
             guard lua_type(L, i) == LUA_TTABLE else { throw Bad("objective: table expected, got \(LuaCall.typeName(L, i))") }
             var e: [(Int, Double)] = []
@@ -217,8 +239,12 @@ public enum LuaLP {
             guard c.isFinite else { throw Bad("constant is \(show(c))") }
             lp.objectiveConstant = c
         }
+        return lp
+    }
 
-        // column bounds
+    /// columns = {lower =, upper =, names =} and bounds = {[j] = {l, u}}.
+    static func readColumnBounds(_ o: LuaOptions, _ lp: inout LinearProgram) throws {
+        let n = lp.columnCount
         _ = try o.withField("columns") { L, i in
             guard lua_type(L, i) == LUA_TTABLE else { throw Bad("columns: table expected, got \(LuaCall.typeName(L, i))") }
             try checkKeys(L, i, ["lower", "upper", "names"], "columns")
@@ -246,19 +272,6 @@ public enum LuaLP {
                 lp.columnUpper[j - 1] = lua_type(L, -1) <= LUA_TNIL ? .infinity : try num(L, -1, "bounds[\(j)][2]")
             }
         }
-
-        // rows
-        let hasRows = o.has("rows")
-        let hasTriplets = o.has("ia") || o.has("ja") || o.has("ar")
-        if hasRows && hasTriplets { throw Bad("give the matrix either as rows or as ia/ja/ar triplets, not both") }
-        if hasRows {
-            _ = try o.withField("rows") { L, i in try readRows(L, i, n, &lp) }
-        } else if hasTriplets {
-            try readTriplets(L, o, n, &lp)
-        }
-        try validate(lp)
-        do { try lp.validate() } catch { throw Bad(error.description) }
-        return (lp, options, try o.string("solver"))
     }
 
     static func show(_ x: Double) -> String { x.isNaN ? "NaN" : "\(x)" }
