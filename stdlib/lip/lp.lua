@@ -7,6 +7,7 @@ local lp = {}
 lp.solve = native.solve
 lp.solve_program = native.solve_program
 lp.solvers = native.solvers
+lp.define_solver = native.define_solver
 lp.write = native.write
 
 --- lp.dense_rows(A, lower, upper) -> rows

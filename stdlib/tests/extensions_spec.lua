@@ -118,6 +118,28 @@ describe("user extensions, one Lua file each", function()
     expect(results.primal).to_be_near(lip.hierarchy.krivine(p, { degree = 3, quiet = true }).certified, 1e-9)
   end)
 
+  it("an LP solver defined in Lua is chosen by name; its point is certified like GLPK's", function()
+    local calls = 0
+    lip.lp.define_solver { name = "lua_via_table", solve = function(lp, o)
+      calls = calls + 1
+      lp.solver = "glpk"
+      lp.method = o.method == "interior" and "interior" or "dual"
+      local r = lip.lp.solve(lp)
+      return { status = r.status, objective = r.objective, x = r.x, duals = r.duals, message = "via a Lua table" }
+    end }
+    local net = lip.nn.random { sizes = { 4, 4, 1 }, sparsity = 3, seed = 2 }
+    local p = lip.lipschitz_problem { network = net }
+    local a = lip.hierarchy.krivine(p, { degree = 2, products = "path", solver = "lua_via_table", quiet = true })
+    local b = lip.hierarchy.krivine(p, { degree = 2, products = "path", quiet = true })
+    expect(calls).to_be(1)
+    expect(a.solver).to_be("lua_via_table")
+    expect(a.certified).to_be_near(b.certified, 1e-9)
+    -- a solver returning a point of the wrong length is an error, not a bound
+    lip.lp.define_solver { name = "broken", solve = function() return { status = "optimal", objective = 0, x = { 1, 2 } } end }
+    T.expect_error(function() lip.hierarchy.krivine(p, { degree = 2, products = "path", solver = "broken", quiet = true }) end, "x must be a list")
+    T.expect_error(function() lip.lp.define_solver { name = "glpk", solve = print } end, "built-in solver")
+  end)
+
   it("sweeps report a degree that cannot be built as a status, not an error", function()
     local net = lip.nn.random { sizes = { 3, 3, 3, 1 }, seed = 1 }
     local p = lip.lipschitz_problem { network = net }

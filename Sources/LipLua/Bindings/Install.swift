@@ -3,6 +3,7 @@ extension LuaVM {
     /// adds one `installX()` line here.
     func installBindings() {
         installLP()
+        installLPSolverDefinition()
         installData()
         installActivations()
         installNorms()

@@ -485,3 +485,91 @@ public enum LuaLP {
         }
     }
 }
+
+/// An LP solver written in Lua (lip.lp.define_solver): receives the LP as a lip.lp.solve table
+/// (1-based triplets ia/ja/ar, bounds) and the options, returns a result table
+/// {status =, objective =, x = {...}, duals = {...}, message =}. Registered like GLPK, so
+/// `solver = "name"` picks it anywhere a solver is chosen.
+struct LuaLPSolver: LPSolver, @unchecked Sendable {
+    let name: String
+    let fn: LuaFunction
+
+    func solve(_ lp: LinearProgram, options: LPOptions) throws -> LPResult {
+        try lp.validate()
+        let start = monotonicSeconds()
+        return try fn.withResults([LPTable(lp: lp), OptionsTable(options: options)]) { L, first, count in
+            guard count >= 1, lua_type(L, first) == LUA_TTABLE else {
+                throw LuaRaise("LP solver '\(name)' must return a result table {status =, objective =, x =}")
+            }
+            let r = LuaValue(L, first)
+            guard case .table(let d) = r else { throw LuaRaise("LP solver '\(name)': result must be a table with named fields") }
+            guard let st = d["status"]?.stringValue, let status = LPStatus(rawValue: st) else {
+                throw LuaRaise("LP solver '\(name)': status must be one of \(LPStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            func list(_ key: String, _ n: Int) throws -> [Double] {
+                guard let v = d[key] else { return [] }
+                guard case .array(let xs) = v, xs.count == n, let ds = Optional(xs.compactMap(\.doubleValue)), ds.count == n else {
+                    throw LuaRaise("LP solver '\(name)': \(key) must be a list of \(n) numbers")
+                }
+                return ds
+            }
+            return LPResult(status: status, objective: d["objective"]?.doubleValue ?? .nan,
+                            primal: try list("x", lp.columnCount), rowDuals: try list("duals", lp.rowCount),
+                            iterations: Int(d["iterations"]?.doubleValue ?? 0), seconds: monotonicSeconds() - start,
+                            method: options.method, solver: name, message: d["message"]?.stringValue ?? "")
+        }
+    }
+
+    /// The LP as a lip.lp.solve table in triplet form.
+    struct LPTable: LuaPushable {
+        let lp: LinearProgram
+        func push(onto L: OpaquePointer) {
+            lua_createtable(L, 0, 12)
+            func set(_ k: String, _ v: some LuaPushable) { v.push(onto: L); lua_setfield(L, -2, k) }
+            set("sense", lp.sense == .maximize ? "max" : "min")
+            set("objective", lp.objective)
+            set("num_columns", lp.columnCount)
+            set("constant", lp.objectiveConstant)
+            set("num_rows", lp.rowCount)
+            set("ia", lp.entryRow.map { Int($0) + 1 })
+            set("ja", lp.entryColumn.map { Int($0) + 1 })
+            set("ar", lp.entryValue)
+            set("row_lower", lp.rowLower)
+            set("row_upper", lp.rowUpper)
+            lua_createtable(L, 0, 2)
+            lp.columnLower.push(onto: L); lua_setfield(L, -2, "lower")
+            lp.columnUpper.push(onto: L); lua_setfield(L, -2, "upper")
+            lua_setfield(L, -2, "columns")
+        }
+    }
+
+    struct OptionsTable: LuaPushable {
+        let options: LPOptions
+        func push(onto L: OpaquePointer) {
+            lua_createtable(L, 0, 3)
+            options.method.rawValue.push(onto: L); lua_setfield(L, -2, "method")
+            options.timeLimit.push(onto: L); lua_setfield(L, -2, "time_limit")
+            options.verbosity.push(onto: L); lua_setfield(L, -2, "verbosity")
+        }
+    }
+}
+
+extension LuaVM {
+    func installLPSolverDefinition() {
+        define(NativeFunction(
+            module: "lp", name: "define_solver",
+            summary: "Registers an LP solver written in Lua: solve(lp, options) receives the LP as a lip.lp.solve table in triplet form (sense, objective, constant, num_columns, num_rows, ia, ja, ar, row_lower, row_upper, columns = {lower, upper}; infinite bounds are ±math.huge) and {method, time_limit, verbosity}, and returns {status =, objective =, x = {...}, duals = {...}, iterations =, message =}. The name then works wherever a solver is chosen (solver = \"name\"); a certified bound is computed from its x as from GLPK's.",
+            parameters: [Parameter("spec", .options([
+                Field("name", .string, "the registered name", required: true),
+                Field("solve", .function, "(lp, options) -> result", required: true),
+            ]))],
+            results: [Result("name", "string")]) { a in
+            let name: String = a.get("name")!
+            if a.vm.solverNames.contains(name), !(try a.vm.registries.lpSolvers.resolve(name) is LuaLPSolver) {
+                throw LuaArgumentError(argument: 1, detail: "'\(name)' is a built-in solver; choose another name")
+            }
+            try a.vm.registries.lpSolvers.register(name, LuaLPSolver(name: name, fn: a.get("solve")!), replacing: true)
+            return a.push(name)
+        })
+    }
+}
