@@ -10,24 +10,57 @@ local hierarchy = {}
 
 hierarchy.build_options = options.of(native.hierarchy.apply, 2)
 hierarchy.solve_options = options.of(native.lp.solve_program, 2)
+hierarchy.generation_options = options.spec {
+  { "column_generation", "boolean|\"auto\"", "price the family instead of building it (true), or decide by the size estimate (\"auto\": above 200,000 columns)", "false" },
+  { "columns_per_round", "integer", "column generation: columns added per round at most", "2000" },
+  { "max_rounds", "integer", "column generation: rounds at most", "500" },
+  { "initial", "string", "column generation: the starting family (must cover p)", "path" },
+}
 hierarchy.flow_options = options.spec {
   { "write_lp", "string", "write the LP to this path before solving" },
   { "write_format", "string", "\"mps\" (default; columns named by their products) or \"lp\"" },
   { "estimate_only", "boolean", "return the size estimate only" },
   { "quiet", "boolean", "no progress display (default: progress on stderr when it is a terminal)" },
 }
-hierarchy.options = options.union(hierarchy.build_options, hierarchy.solve_options, hierarchy.flow_options)
+hierarchy.options = options.union(hierarchy.build_options, hierarchy.solve_options, hierarchy.generation_options,
+                                  hierarchy.flow_options)
+
+--- The number of estimated columns above which column_generation = "auto" prices the family.
+hierarchy.auto_generation_columns = 200000
 
 local NAME = "lip.hierarchy.krivine"
 
 --- hierarchy.krivine(problem, options) -> result
 function hierarchy.krivine(problem, opts)
-  local s, all = options.split(NAME, opts, { hierarchy.build_options, hierarchy.solve_options, hierarchy.flow_options })
-  local build, solve, flow = s[1], s[2], s[3]
+  local s, all = options.split(NAME, opts, { hierarchy.build_options, hierarchy.solve_options,
+                                             hierarchy.generation_options, hierarchy.flow_options })
+  local build, solve, gen, flow = s[1], s[2], s[3], s[4]
   local show = all.progress
   if show == nil then show = not flow.quiet and native.isatty(2) end
   build.progress, solve.progress = show, show
   if flow.estimate_only then return options.call(NAME, 2, native.hierarchy.estimate, problem, build) end
+  local cg = gen.column_generation
+  if cg ~= nil and cg ~= true and cg ~= false and cg ~= "auto" then
+    error(NAME .. ": column_generation must be true, false or \"auto\"", 2)
+  end
+  if cg == "auto" then
+    local e = options.call(NAME, 2, native.hierarchy.estimate, problem, build)
+    cg = e.columns > hierarchy.auto_generation_columns
+  end
+  if cg then
+    if flow.write_lp then error(NAME .. ": write_lp is not available with column generation (the LP changes every round)", 2) end
+    local o = {}
+    for k, v in pairs(build) do o[k] = v end
+    for k, v in pairs(solve) do if k ~= "progress" then o[k] = v end end
+    for k, v in pairs(gen) do if k ~= "column_generation" then o[k] = v end end
+    local r = options.call(NAME, 2, native.hierarchy.column_generation, problem, o)
+    local info = problem:info()
+    r.norm, r["local"], r.variables, r.terms = info.norm, info["local"], info.variables, info.terms
+    return r
+  end
+  for k in pairs(gen) do
+    if k ~= "column_generation" then error(NAME .. ": " .. k .. " needs column_generation = true (or \"auto\")", 2) end
+  end
   local lp, inverse = options.call(NAME, 2, native.hierarchy.apply, problem, build)
   if flow.write_lp then
     local format = flow.write_format or "mps"
@@ -47,7 +80,9 @@ LiPopt-k: the Krivine/Handelman LP hierarchy bounding max p over the problem's s
 lip.hierarchy.apply, solved by lip.lp.solve_program, certified by lip.hierarchy.invert.
 Options (unknown keys are an error): those of apply (degree, products, sparsity, max_rows,
 max_columns, max_nonzeros, max_memory, certificate, progress), of solve_program (solver,
-method, time_limit, verbose), and write_lp, write_format, estimate_only, quiet. See
+method, time_limit, verbose), column_generation (true, false or "auto": price the family
+instead of building it; see help(lip.hierarchy.column_generation)) with columns_per_round,
+max_rounds, initial, and write_lp, write_format, estimate_only, quiet. See
 help(lip.hierarchy.apply) and help(lip.lp.solve_program) for each.
 result: the shared relaxation result (help(lip.relaxation)): relaxation = "lp",
 method = "LiPopt-k", status, certified (the theorem: max p <= certified), solver_value,
@@ -57,6 +92,7 @@ local, variables, terms. A monomial no product covers, or an LP above the size l
 error before solving; a solver outcome (infeasible, time_limit, ...) is a status.]==], "hierarchy.krivine")
 
 hierarchy.apply = native.hierarchy.apply
+hierarchy.column_generation = native.hierarchy.column_generation
 hierarchy.invert = native.hierarchy.invert
 hierarchy.estimate = native.hierarchy.estimate
 hierarchy.define_family = native.hierarchy.define_family

@@ -37,15 +37,17 @@ public struct KrivineInverse: Sendable {
     public let pattern: String
     public let buildSeconds: Double
     let certificateSize: Int
+    /// The g-monomial of every LP row (row i is rowKeys[i]).
+    let rowKeys: [MonoKey]
 
     init(lp: LinearProgram, rhsError: [Double], products: ProductList, constraintProducts: [String],
          constraintError: [Double], problem: LipschitzProblem, scale: [Double], degree: Int, family: String,
-         pattern: String, buildSeconds: Double, certificateSize: Int) {
+         pattern: String, buildSeconds: Double, certificateSize: Int, rowKeys: [MonoKey]) {
         self.lp = lp; self.rhsError = rhsError; self.products = products
         self.constraintProducts = constraintProducts; self.constraintError = constraintError
         self.variableNames = problem.variableNames; self.lower = problem.lower; self.upper = problem.upper
         self.scale = scale; self.degree = degree; self.family = family; self.pattern = pattern
-        self.buildSeconds = buildSeconds; self.certificateSize = certificateSize
+        self.buildSeconds = buildSeconds; self.certificateSize = certificateSize; self.rowKeys = rowKeys
     }
 
     /// The certified bound for a point (λ, c) of the LP: λ* = x[0], c = x[1...].

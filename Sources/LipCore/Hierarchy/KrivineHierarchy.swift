@@ -181,9 +181,16 @@ public enum KrivineHierarchy {
         let products = try options.family.build(try familyInput(problem, options))
         try StoppedError.check(.none, "LiPopt-\(options.degree)")
         options.progress?(.stage("products", seconds: monotonicSeconds() - t0))
+        return try assemble(problem, products: products, options: options, nonzeroGuess: est.nonzeros, start: t0)
+    }
+
+    /// The LP of a given product list (the constant product first), plus the non-box constraint
+    /// products; rows on first sight, right-hand side −[m]p, uncovered monomials refused.
+    static func assemble(_ problem: LipschitzProblem, products: ProductList, options: KrivineOptions,
+                         nonzeroGuess: Double, start t0: Double) throws -> (LinearProgram, KrivineInverse) {
         let pg = gBasis(problem)
         let constraintProducts = buildConstraintProducts(problem, degree: options.degree, scale: pg.scale)
-        var asm = LPAssembly(columns: 1 + products.count + constraintProducts.count, nonzeroGuess: est.nonzeros,
+        var asm = LPAssembly(columns: 1 + products.count + constraintProducts.count, nonzeroGuess: nonzeroGuess,
                              name: "krivine-\(options.degree)")
         for h in 0..<products.count {
             let col = Int32(1 + h)
@@ -205,7 +212,8 @@ public enum KrivineHierarchy {
                                      constraintProducts: constraintProducts.map(\.label), constraintError: columnError,
                                      problem: problem, scale: pg.scale, degree: options.degree,
                                      family: options.family.name, pattern: options.patternName,
-                                     buildSeconds: build, certificateSize: options.certificateSize)
+                                     buildSeconds: build, certificateSize: options.certificateSize,
+                                     rowKeys: asm.rowKeys)
         return (asm.lp, inverse)
     }
 

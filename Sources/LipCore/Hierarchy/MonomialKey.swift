@@ -117,31 +117,37 @@ struct ProductList: Sendable {
     /// Π_T g (A ⊆ T ⊆ S) is (−1)^{|T∖A|}. Coefficients are integers, exact in Double.
     func expand(_ h: Int, _ body: (MonoKey, Double) -> Void) {
         let r = factors(h)
-        let n = r.count
-        if n == 0 { body(MonoKey(), 1); return }
-        // Odometer over i_f ∈ 0...β_f.
-        var idx = [Int](repeating: 0, count: n)
-        while true {
-            var key = MonoKey()
-            var slot = 0
-            var coef = 1.0
-            for q in 0..<n {
-                let f = r.lowerBound + q
-                let i = idx[q]
-                let bq = Int(beta[f])
-                coef *= binomial(bq, i) * ((i & 1) == 1 ? -1 : 1)
-                let power = Int(alpha[f]) + i
-                for _ in 0..<power { key.set(slot: slot, variable: vars[f]); slot += 1 }
-            }
-            body(key, coef)
-            var q = 0
-            while q < n {
-                idx[q] += 1
-                if idx[q] <= Int(beta[r.lowerBound + q]) { break }
-                idx[q] = 0; q += 1
-            }
-            if q == n { return }
+        expandProduct(vars: vars[r], alpha: alpha[r], beta: beta[r], body)
+    }
+}
+
+/// The g-monomial expansion of one product given by parallel slices (see `ProductList.expand`).
+func expandProduct(vars: ArraySlice<Int32>, alpha: ArraySlice<UInt8>, beta: ArraySlice<UInt8>,
+                   _ body: (MonoKey, Double) -> Void) {
+    let n = vars.count
+    if n == 0 { body(MonoKey(), 1); return }
+    let v0 = vars.startIndex, a0 = alpha.startIndex, b0 = beta.startIndex
+    // Odometer over i_f ∈ 0...β_f.
+    var idx = [Int](repeating: 0, count: n)
+    while true {
+        var key = MonoKey()
+        var slot = 0
+        var coef = 1.0
+        for q in 0..<n {
+            let i = idx[q]
+            let bq = Int(beta[b0 + q])
+            coef *= binomial(bq, i) * ((i & 1) == 1 ? -1 : 1)
+            let power = Int(alpha[a0 + q]) + i
+            for _ in 0..<power { key.set(slot: slot, variable: vars[v0 + q]); slot += 1 }
         }
+        body(key, coef)
+        var q = 0
+        while q < n {
+            idx[q] += 1
+            if idx[q] <= Int(beta[b0 + q]) { break }
+            idx[q] = 0; q += 1
+        }
+        if q == n { return }
     }
 }
 

@@ -37,19 +37,41 @@ public struct FamilySize: Sendable {
     }
 }
 
-/// Where a family puts its products. Duplicates are removed on insertion, so families may
-/// overlap freely; the order of insertion is the LP's column order (deterministic).
-public struct ProductSink: Sendable {
+/// Where a family puts its products. A storing sink keeps them (duplicates removed on
+/// insertion; the order of insertion is the LP's column order, deterministic); a streaming sink
+/// hands each product to a visitor and keeps nothing (column generation prices an implicit
+/// family this way without materialising it).
+public struct ProductSink {
     var list = ProductList()
     let variableCount: Int
+    /// When set, products go to the visitor (vars ascending and distinct, α, β) instead of the list.
+    let visitor: ((ArraySlice<Int32>, ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void)?
+    private var signA: [UInt8] = [], signB: [UInt8] = []
 
-    init(variableCount: Int) {
+    init(variableCount: Int, visitor: ((ArraySlice<Int32>, ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void)? = nil) {
         self.variableCount = variableCount
-        list.append(vars: [], alpha: [], beta: [])      // the constant product 1 is always present
+        self.visitor = visitor
+        if visitor == nil { list.append(vars: [], alpha: [], beta: []) }   // the constant product 1
     }
 
-    /// Products in the sink (the constant included).
+    /// Products in a storing sink (the constant included).
     public var count: Int { list.count }
+
+    /// One product given by parallel arrays (variables ascending and distinct).
+    mutating func emit(_ v: [Int32], _ a: [UInt8], _ b: [UInt8]) {
+        if let visitor { visitor(v[...], a[...], b[...]) } else { list.append(vars: v, alpha: a, beta: b) }
+    }
+
+    /// All 2^|S| sign choices over the ascending set S (variables as Int32).
+    mutating func emitAllSigns(_ s: [Int32]) {
+        guard visitor != nil else { list.appendAllSigns(s); return }
+        let n = s.count
+        if signA.count < n { signA = [UInt8](repeating: 0, count: n); signB = signA }
+        for mask in 0..<(1 << n) {
+            for j in 0..<n { let bit = UInt8((mask >> j) & 1); signA[j] = bit; signB[j] = 1 - bit }
+            visitor!(s[...], signA[0..<n], signB[0..<n])
+        }
+    }
 
     /// All 2^|S| sign choices Π_{j∈S} g_j^{a_j}(1−g_j)^{1−a_j} over the set S.
     public mutating func addAllSigns(_ set: [Int]) throws {
@@ -57,7 +79,7 @@ public struct ProductSink: Sendable {
         guard s.count <= MonoKey.maxDegree else {
             throw HierarchyError.badInput("a product set has \(s.count) variables; at most \(MonoKey.maxDegree) are supported")
         }
-        list.appendAllSigns(s.map { Int32($0) })
+        emitAllSigns(s.map { Int32($0) })
     }
 
     /// For every subset S of `set` with |S| = min(size, |set|): all sign choices over S (the
@@ -65,7 +87,9 @@ public struct ProductSink: Sendable {
     public mutating func addMultilinear(inside set: [Int], size: Int) throws {
         let s = try checkedSet(set)
         let v = s.map { Int32($0) }
-        forEachSubset(v, size: Swift.min(size, v.count)) { list.appendAllSigns($0) }
+        var subsets: [[Int32]] = []
+        forEachSubset(v, size: Swift.min(size, v.count)) { subsets.append($0) }
+        for sub in subsets { emitAllSigns(sub) }
     }
 
     /// One explicit product g^α (1 − g)^β over its factors (exponents ≥ 0, repeated variables
@@ -87,7 +111,7 @@ public struct ProductSink: Sendable {
               vars.reduce(0, { $0 + merged[$1]!.0 + merged[$1]!.1 }) <= MonoKey.maxDegree else {
             throw HierarchyError.badInput("a product may have total degree at most \(MonoKey.maxDegree) (exponents ≤ 15 per variable)")
         }
-        list.append(vars: vars.map { Int32($0) }, alpha: vars.map { UInt8(merged[$0]!.0) }, beta: vars.map { UInt8(merged[$0]!.1) })
+        emit(vars.map { Int32($0) }, vars.map { UInt8(merged[$0]!.0) }, vars.map { UInt8(merged[$0]!.1) })
     }
 
     private func checkedSet(_ set: [Int]) throws -> [Int] {
@@ -136,6 +160,13 @@ public struct ProductFamily: Sendable, CustomStringConvertible {
         var sink = ProductSink(variableCount: input.problem.variableCount)
         try buildBody(input, &sink)
         return sink.list
+    }
+
+    /// Streams every product of the family to `visit` without storing any (a product may come
+    /// more than once; the constant product is not included).
+    func stream(_ input: FamilyInput, _ visit: @escaping (ArraySlice<Int32>, ArraySlice<UInt8>, ArraySlice<UInt8>) -> Void) throws {
+        var sink = ProductSink(variableCount: input.problem.variableCount, visitor: visit)
+        try buildBody(input, &sink)
     }
 }
 

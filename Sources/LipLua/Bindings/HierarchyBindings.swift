@@ -156,6 +156,51 @@ extension LuaVM {
         })
 
         installFamilyDefinitions()
+        installColumnGeneration()
+    }
+
+    func installColumnGeneration() {
+        let cgFields: [Field] = [
+            Field("columns_per_round", .integer(min: 1, max: 10_000_000), "columns added per round at most", default: "2000"),
+            Field("max_rounds", .integer(min: 1, max: 100_000), "rounds at most", default: "500"),
+            Field("initial", .string, "the starting family (must cover p)", default: "path"),
+        ]
+        define(NativeFunction(
+            module: "hierarchy", name: "column_generation",
+            summary: "LiPopt-k without building the family: start from a small family that covers p, solve, price the whole family in a streaming pass (reduced cost −Σ_m [m]h·y_m), add the most negative columns with the rows they need, solve again, until no column prices negative (the value is then the optimum over the family and the starting products) or the round or time limit. Every round's point is certified, so the reported bound is an anytime bound that only goes down.",
+            parameters: [Parameter("problem", .object(ProblemObject.self, "LipschitzProblem")),
+                         Parameter("options", .options(Self.krivineFields + Self.solveFields.filter { $0.name != "progress" } + cgFields), optional: true)],
+            results: [Result("result", "table", "the shared result plus rounds = {{round, rows, columns, lp_value, certified, bound, priced, added, seconds}, ...}, rounds, converged, columns_priced, columns_used")]) { a in
+            let p = a.get("problem", as: ProblemObject.self)!.problem
+            var o = try Self.krivineOptions(a, problem: p)
+            o.solver = try a.vm.solver(named: a.get("solver"))
+            o.method = LPMethod(rawValue: a.get("method") ?? "auto")!
+            o.timeLimit = a.get("time_limit", as: Double?.self) ?? nil
+            o.quiet = !(a.get("verbose") ?? false)
+            var cg = ColumnGenerationOptions()
+            if let n: Int = a.get("columns_per_round") { cg.columnsPerRound = n }
+            if let n: Int = a.get("max_rounds") { cg.maxRounds = n }
+            if let name: String = a.get("initial") { cg.initial = try a.vm.registries.families.resolve(name) }
+            if a.get("progress") ?? false {
+                let printer = ProgressPrinter(label: "LiPopt-\(o.degree) [\(o.family.name), column generation]")
+                cg.progress = { r in
+                    printer.write("\r\u{1B}[K\(printer.label): round \(r.round), \(r.columns) columns, bound \(r.anytimeBound.map { String(format: "%.8g", $0) } ?? "-"), \(String(format: "%.1f", r.seconds)) s")
+                }
+            }
+            let r = try a.vm.withCallbacks { try KrivineHierarchy.solveByColumnGeneration(p, options: o, generation: cg) }
+            if a.get("progress") ?? false { ProgressPrinter(label: "").finish() }
+            a.push(r.result)
+            let L = a.call.state
+            lua_createtable(L, Int32(r.rounds.count), 0)
+            for (k, rd) in r.rounds.enumerated() {
+                a.call.pushRecord(["round": rd.round, "rows": rd.rows, "columns": rd.columns, "lp_value": rd.lpValue,
+                                   "certified": rd.certified, "bound": rd.anytimeBound, "priced": rd.priced, "added": rd.added,
+                                   "most_negative_reduced_cost": rd.mostNegativeReducedCost, "seconds": rd.seconds])
+                lua_rawseti(L, -2, lua_Integer(k + 1))
+            }
+            lua_setfield(L, -2, "rounds")
+            return 1
+        })
     }
 
     func installFamilyDefinitions() {

@@ -22,7 +22,7 @@ extension ProductFamily {
             return e
         },
         build: { input, sink in
-            try ByInputStructure(input.problem).forEachSet(degree: input.degree) { sink.list.appendAllSigns($0) }
+            try ByInputStructure(input.problem).forEachSet(degree: input.degree) { sink.emitAllSigns($0) }
         })
 }
 

@@ -15,13 +15,13 @@ extension ProductFamily {
             return e
         },
         build: { input, sink in
-            for s in input.sets where !s.isEmpty { appendDense(&sink.list, set: s.map { Int32($0) }, degree: input.degree) }
+            for s in input.sets where !s.isEmpty { appendDense(&sink, set: s.map { Int32($0) }, degree: input.degree) }
         })
 }
 
 /// All (α, β) with |α|+|β| = k over the set: multisets of size k of the letters
 /// g_j (2j) and 1−g_j (2j+1).
-func appendDense(_ list: inout ProductList, set s: [Int32], degree k: Int) {
+func appendDense(_ sink: inout ProductSink, set s: [Int32], degree k: Int) {
     let letters = 2 * s.count
     var pick = [Int](repeating: 0, count: k)
     func emit() {
@@ -29,7 +29,7 @@ func appendDense(_ list: inout ProductList, set s: [Int32], degree k: Int) {
         for l in pick { if l % 2 == 0 { a[l / 2] += 1 } else { b[l / 2] += 1 } }
         var v: [Int32] = [], aa: [UInt8] = [], bb: [UInt8] = []
         for j in 0..<s.count where a[j] + b[j] > 0 { v.append(s[j]); aa.append(a[j]); bb.append(b[j]) }
-        list.append(vars: v, alpha: aa, beta: bb)
+        sink.emit(v, aa, bb)
     }
     func rec(_ pos: Int, _ from: Int) {
         if pos == k { emit(); return }

@@ -13,7 +13,7 @@ extension ProductFamily {
         build: { input, sink in
             for m in input.problem.polynomial.monomials {
                 let t = distinctVariables(m)
-                if t.count <= input.degree { sink.list.appendAllSigns(t) }
+                if t.count <= input.degree { sink.emitAllSigns(t) }
             }
         })
 }
