@@ -122,32 +122,57 @@ struct ProductList: Sendable {
 }
 
 /// The g-monomial expansion of one product given by parallel slices (see `ProductList.expand`).
+/// Multilinear products (every α + β ≤ 1, the common case) expand by a bitmask over their
+/// (1 − g) factors without allocating; others by an odometer over i_f ∈ 0...β_f.
+@inline(__always)
 func expandProduct(vars: ArraySlice<Int32>, alpha: ArraySlice<UInt8>, beta: ArraySlice<UInt8>,
                    _ body: (MonoKey, Double) -> Void) {
     let n = vars.count
     if n == 0 { body(MonoKey(), 1); return }
     let v0 = vars.startIndex, a0 = alpha.startIndex, b0 = beta.startIndex
-    // Odometer over i_f ∈ 0...β_f.
-    var idx = [Int](repeating: 0, count: n)
-    while true {
-        var key = MonoKey()
-        var slot = 0
-        var coef = 1.0
-        for q in 0..<n {
-            let i = idx[q]
-            let bq = Int(beta[b0 + q])
-            coef *= binomial(bq, i) * ((i & 1) == 1 ? -1 : 1)
-            let power = Int(alpha[a0 + q]) + i
-            for _ in 0..<power { key.set(slot: slot, variable: vars[v0 + q]); slot += 1 }
+    var negative: UInt32 = 0, multilinear = true
+    for q in 0..<n {
+        let a = alpha[a0 + q], b = beta[b0 + q]
+        if a + b > 1 { multilinear = false; break }
+        if b == 1 { negative |= 1 << UInt32(q) }
+    }
+    if multilinear {
+        // Π_{a=1} g · Π_{b=1} (1 − g) = Σ_{T ⊆ negatives} (−1)^{|T|} Π_{a=1} g Π_{T} g
+        var t: UInt32 = 0
+        while true {
+            var key = MonoKey()
+            var slot = 0
+            for q in 0..<n {
+                let bit = UInt32(1) << UInt32(q)
+                if negative & bit == 0 || t & bit != 0 { key.set(slot: slot, variable: vars[v0 + q]); slot += 1 }
+            }
+            body(key, t.nonzeroBitCount & 1 == 1 ? -1 : 1)
+            if t == negative { return }
+            t = (t &- negative) & negative       // next subset of `negative`
         }
-        body(key, coef)
-        var q = 0
-        while q < n {
-            idx[q] += 1
-            if idx[q] <= Int(beta[b0 + q]) { break }
-            idx[q] = 0; q += 1
+    }
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: n) { idx in
+        for q in 0..<n { idx[q] = 0 }
+        while true {
+            var key = MonoKey()
+            var slot = 0
+            var coef = 1.0
+            for q in 0..<n {
+                let i = idx[q]
+                let bq = Int(beta[b0 + q])
+                coef *= binomial(bq, i) * ((i & 1) == 1 ? -1 : 1)
+                let power = Int(alpha[a0 + q]) + i
+                for _ in 0..<power { key.set(slot: slot, variable: vars[v0 + q]); slot += 1 }
+            }
+            body(key, coef)
+            var q = 0
+            while q < n {
+                idx[q] += 1
+                if idx[q] <= Int(beta[b0 + q]) { break }
+                idx[q] = 0; q += 1
+            }
+            if q == n { return }
         }
-        if q == n { return }
     }
 }
 
