@@ -158,7 +158,7 @@ func tempFile(_ name: String, _ text: String) throws -> String {
             # the answer, then the next prompt (so ^D reaches readline, not the cooked tty)
             ok2 = read_until(lambda: b'42' in out and out.rfind(b'> ') > out.find(b'42'))
             os.write(fd, b'\\x04')
-            for _ in range(100):
+            for _ in range(600):   # up to ~30 s: a loaded CI machine is slow to tear down
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done: break
                 read_until(lambda: False, 0.05)
