@@ -7,6 +7,8 @@
 --              at k=3, (40,40,1) s=21 at k=4, families by_input and path
 --   mnist      (784,300,100,1), 5% of weights kept, blank 2-pixel border, k=3, path family
 --   lp         a 100,000-column, 1,000,000-nonzero LP built in Lua and solved by GLPK
+--   cg         LiPopt-k by column generation beside the full LP: (20,20,10,1) dense with biases
+--              k=4 by_input, (40,40,1) s=21 k=4 by_input, (80,80,1) s=20 k=3 by_input (seed 0)
 local lip = require "lip"
 local native = require "_lip"
 local report = lip.report
@@ -14,7 +16,7 @@ local clock = lip.script.clock
 
 local o = lip.script.options(arg, {
   usage = "liplua scripts/tools/bench.lua [options]",
-  { "only", "strings", { "poly", "hierarchy", "mnist", "lp" }, "sections to run" },
+  { "only", "strings", { "poly", "hierarchy", "mnist", "lp" }, "sections to run (also: cg)" },
   { "seeds", "integer", 10, "random networks per hierarchy configuration" },
   { "families", "strings", { "by_input", "path" }, "families for the hierarchy section" },
   { "budget", "number", 600, "LP time limit per run, seconds" },
@@ -167,6 +169,43 @@ if want.lp then
   print(report.table({ row }, { "columns", "rows", "nonzeros", { key = "lua_build", format = "%.2f" },
     { key = "read", title = "Lua->LP", format = "%.2f" }, { key = "solve", format = "%.2f" }, "status", "objective", "method" }))
   all.lp = row
+end
+
+if want.cg then
+  print("\n== LiPopt-k by column generation (seed 0; full LP where it fits the budget)")
+  local cases = {
+    { "(20,20,10,1) dense, bias", function() return lip.nn.random { sizes = { 20, 20, 10, 1 }, bias = true, seed = 0 } end, 4, false },
+    { "(40,40,1) s=21", function() return lip.nn.random { sizes = { 40, 40, 1 }, sparsity = 21, seed = 0 } end, 4, false },
+    { "(80,80,1) s=20", function() return lip.nn.random { sizes = { 80, 80, 1 }, sparsity = 20, seed = 0 } end, 3, true },
+  }
+  local rows = {}
+  for _, c in ipairs(cases) do
+    local net = c[2]()
+    local problem = lip.lipschitz_problem { network = net }
+    local k3 = lip.hierarchy.krivine(problem, { degree = 3, column_generation = true, time_limit = o.budget, quiet = true })
+    rows[#rows + 1] = { network = c[1], k = 3, how = "column generation", bound = k3.certified, rounds = #k3.rounds,
+                        priced = k3.columns_priced, used = k3.columns, seconds = k3.seconds, status = k3.status,
+                        converged = tostring(k3.converged), peak_rss_mb = mb(native.peak_rss()) }
+    if c[3] == 4 then
+      local t = clock()
+      local r = lip.hierarchy.krivine(problem, { degree = 4, column_generation = true, time_limit = o.budget, quiet = true })
+      rows[#rows + 1] = { network = c[1], k = 4, how = "column generation", bound = r.certified, rounds = #r.rounds,
+                          priced = r.columns_priced, used = r.columns, seconds = clock() - t, status = r.status,
+                          converged = tostring(r.converged), peak_rss_mb = mb(native.peak_rss()) }
+    end
+    if c[4] then
+      local t = clock()
+      local r = lip.hierarchy.krivine(problem, { degree = c[3], time_limit = o.budget, quiet = true })
+      rows[#rows + 1] = { network = c[1], k = c[3], how = "full LP (" .. r.solver .. ")", bound = r.certified, used = r.columns,
+                          seconds = clock() - t, status = r.status, peak_rss_mb = mb(native.peak_rss()) }
+    end
+    print(report.table({ rows[#rows] }, { "network", "k", "how", "bound", "rounds", "priced", "used",
+      { key = "seconds", format = "%.1f" }, "status", "converged", { key = "peak_rss_mb", title = "peak RSS MB", format = "%.0f" } }))
+  end
+  print("\nsummary:")
+  print(report.table(rows, { "network", "k", "how", "bound", "rounds", "priced", "used",
+    { key = "seconds", format = "%.1f" }, "status", "converged", { key = "peak_rss_mb", title = "peak RSS MB", format = "%.0f" } }))
+  all.cg = rows
 end
 
 report.json(o.out .. "/bench.json", all)
