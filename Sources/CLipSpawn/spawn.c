@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -57,21 +58,28 @@ int liplua_spawn(const char *path, char *const argv[], int out_fd, int *error) {
     return (int)pid;
 }
 
-static int reap(pid_t pid, int *code) {
+static int reap(pid_t pid, int *code, liplua_child_usage *usage) {
     int st = 0;
+    struct rusage ru;
+    memset(&ru, 0, sizeof ru);
     kill(-pid, SIGKILL);          /* stragglers in the group; the leader is still a zombie, so its pid cannot be reused */
     for (;;) {
-        pid_t r = waitpid(pid, &st, 0);
+        pid_t r = wait4(pid, &st, 0, &ru);
         if (r == pid) break;
         if (r < 0 && errno == EINTR) continue;
         *code = errno; return -1;
+    }
+    if (usage) {
+        usage->cpu_seconds = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6
+                           + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+        usage->peak_bytes = (double)ru.ru_maxrss * 1024.0;   /* Linux: kilobytes */
     }
     if (WIFEXITED(st)) { *code = WEXITSTATUS(st); return 1; }
     if (WIFSIGNALED(st)) { *code = WTERMSIG(st); return 2; }
     *code = 0; return 1;
 }
 
-int liplua_spawn_poll(int pid, int *code) {
+int liplua_spawn_poll(int pid, int *code, liplua_child_usage *usage) {
     siginfo_t info;
     memset(&info, 0, sizeof info);
     for (;;) {
@@ -81,13 +89,13 @@ int liplua_spawn_poll(int pid, int *code) {
         *code = errno; return -1;
     }
     if (info.si_pid == 0) return 0;   /* still running */
-    return reap((pid_t)pid, code);
+    return reap((pid_t)pid, code, usage);
 }
 
-int liplua_spawn_kill(int pid, int *code) {
+int liplua_spawn_kill(int pid, int *code, liplua_child_usage *usage) {
     kill(-(pid_t)pid, SIGKILL);
     kill((pid_t)pid, SIGKILL);
-    return reap((pid_t)pid, code);
+    return reap((pid_t)pid, code, usage);
 }
 
 int liplua_process_exists(int pid) {

@@ -3,10 +3,11 @@ import Foundation
 import LipControl
 
 /// One run of an external program, watched from the calling thread: its output goes to a log
-/// file that is read as it grows; the run ends when the program exits, when
-/// `interrupted()` (by default `LipControl.Interrupt.isRequested`) turns true, or when the watchdog deadline passes (then the whole
-/// process group is killed). The child is always reaped before `run` returns, and it is
-/// started with a parent-death signal, so it never outlives the thread that started it.
+/// file that is read as it grows; the run ends when the program exits, when `interrupted()`
+/// (by default `LipControl.Interrupt.isRequested`) turns true, or when the watchdog deadline
+/// passes (then the whole process group is killed); at `softStop` the group gets SIGINT once.
+/// The child is always reaped before `run` returns, and it is started with a parent-death
+/// signal, so it never outlives the thread that started it.
 struct ChildRun {
     enum End: Equatable {
         case exited(Int32)
@@ -21,6 +22,11 @@ struct ChildRun {
     /// The whole log (stdout and stderr).
     var log: String
     var pid: Int32
+    /// CPU seconds (user + system) and peak resident memory of the child (0 if it never ran).
+    var cpuSeconds: Double = 0
+    var peakBytes: Double = 0
+    /// True when the child was sent SIGINT at `softStop`.
+    var softStopped = false
 }
 
 enum ChildProcess {
@@ -28,7 +34,7 @@ enum ChildProcess {
     /// complete line while the program runs. `watchdog` is an absolute monotonic time (seconds,
     /// `monotonicSeconds()`) after which the program is killed.
     static func run(executable: String, arguments: [String], logPath: String, watchdog: Double?,
-                    interrupted: () -> Bool = { Interrupt.isRequested },
+                    interrupted: () -> Bool = { Interrupt.isRequested }, softStop: Double? = nil,
                     onLine: (Substring) -> Void) -> ChildRun {
         let start = monotonicSeconds()
         let out = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
@@ -68,17 +74,22 @@ enum ChildProcess {
 
         var end: ChildRun.End
         var pause: useconds_t = 2_000
+        var usage = liplua_child_usage()
+        var softStopped = false
         while true {
             var code: Int32 = 0
-            let r = liplua_spawn_poll(pid, &code)
+            let r = liplua_spawn_poll(pid, &code, &usage)
             if r == 1 { end = .exited(code); break }
             if r == 2 { end = .signaled(code); break }
-            if r < 0 { _ = liplua_spawn_kill(pid, &code); end = .waitFailed(code); break }
+            if r < 0 { _ = liplua_spawn_kill(pid, &code, &usage); end = .waitFailed(code); break }
             if interrupted() {
-                _ = liplua_spawn_kill(pid, &code); end = .interrupted; break
+                _ = liplua_spawn_kill(pid, &code, &usage); end = .interrupted; break
             }
             if let w = watchdog, monotonicSeconds() >= w {
-                _ = liplua_spawn_kill(pid, &code); end = .watchdog; break
+                _ = liplua_spawn_kill(pid, &code, &usage); end = .watchdog; break
+            }
+            if !softStopped, let s = softStop, monotonicSeconds() >= s {
+                kill(-pid, SIGINT); softStopped = true
             }
             drain()
             usleep(pause)
@@ -86,7 +97,8 @@ enum ChildProcess {
         }
         drain()
         if !pending.isEmpty { onLine(Substring(String(decoding: pending, as: UTF8.self))) }
-        return ChildRun(end: end, seconds: monotonicSeconds() - start, log: String(decoding: log, as: UTF8.self), pid: pid)
+        return ChildRun(end: end, seconds: monotonicSeconds() - start, log: String(decoding: log, as: UTF8.self), pid: pid,
+                        cpuSeconds: usage.cpu_seconds, peakBytes: usage.peak_bytes, softStopped: softStopped)
     }
 
     /// True when a process with this pid exists and is not a zombie (for tests: no child is
@@ -128,6 +140,31 @@ struct PrivateDirectory {
         path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
     func file(_ name: String) -> String { path + "/" + name }
+
+    /// Removes directories `liplua-clp-<pid>-*` in `parent` left by a liplua that was killed
+    /// (SIGKILL leaves no chance to clean up): only when process <pid> no longer exists and
+    /// nothing in the directory changed for `quietSeconds` (another PID namespace sharing the
+    /// directory may have the same pid numbers). Returns the paths removed.
+    @discardableResult
+    static func removeStale(parent: String?, quietSeconds: Double = 3600) -> [String] {
+        let base = parent ?? ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: base) else { return [] }
+        var removed: [String] = []
+        let now = Date()
+        for name in names where name.hasPrefix("liplua-clp-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, let pid = Int32(parts[2]), pid > 0, pid != getpid(),
+                  liplua_process_exists(pid) == 0 else { continue }
+            let dir = base + "/" + name
+            var newest = (try? fm.attributesOfItem(atPath: dir))?[.modificationDate] as? Date ?? now
+            for f in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] {
+                if let d = (try? fm.attributesOfItem(atPath: dir + "/" + f))?[.modificationDate] as? Date, d > newest { newest = d }
+            }
+            if now.timeIntervalSince(newest) >= quietSeconds, (try? fm.removeItem(atPath: dir)) != nil { removed.append(dir) }
+        }
+        return removed
+    }
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 

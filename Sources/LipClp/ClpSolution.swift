@@ -90,7 +90,6 @@ struct ClpSolutionFiles {
 struct ClpLog {
     var version: String?
     var iterations: Int?
-    var clpSeconds: Double?
     var lastLines: [String] = []
 
     /// A progress point from a simplex line ("470  Obj -84.628107 …") or a barrier line
@@ -110,8 +109,6 @@ struct ClpLog {
         if let r = line.range(of: " iterations time ") {
             let before = line[..<r.lowerBound].split(separator: " ")
             if let n = before.last.flatMap({ Int($0) }) { iterations = n }
-            let after = line[r.upperBound...].split(whereSeparator: { $0 == "," || $0 == " " })
-            if let t = after.first.flatMap({ Double($0) }) { clpSeconds = t }
         }
         lastLines.append(String(line.prefix(300)))
         if lastLines.count > 12 { lastLines.removeFirst() }

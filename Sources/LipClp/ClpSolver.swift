@@ -34,8 +34,14 @@ public struct ClpSolver: LPSolver {
     public var crossover: Bool = true
     /// Parent of the private working directory; nil: `$TMPDIR`, else `/tmp`.
     public var temporaryDirectory: String?
-    /// Seconds past the time limit after which a `clp` that has not stopped on its own is killed.
-    public var killGrace: Double = 2
+    /// How long past the time limit a `clp` that has not stopped on its own may run:
+    /// max(`killGrace`, `killGraceFraction` × limit) seconds. Halfway through it gets SIGINT (Clp
+    /// then stops and still writes its last point: status `time_limit` with a point); at the end
+    /// SIGKILL (no point). Clp checks its own `-seconds` only between iterations, and stopping
+    /// includes postsolve and writing the files, which took more than 2 s on a 180,000-column LP
+    /// on a loaded machine.
+    public var killGrace: Double = 5
+    public var killGraceFraction: Double = 0.1
     /// Polled while `clp` runs; true kills it (status `interrupted`). The default is the
     /// process-wide Ctrl-C flag; tests pass their own flag so they do not disturb other tests.
     public var interruptRequested: @Sendable () -> Bool = { Interrupt.isRequested }
@@ -109,6 +115,7 @@ public struct ClpSolver: LPSolver {
         if interruptRequested() {
             return LPResult(status: .interrupted, method: method, message: "COIN-OR Clp was not started: an interrupt (Ctrl-C) is pending.")
         }
+        PrivateDirectory.removeStale(parent: temporaryDirectory)
         let dir: PrivateDirectory
         do { dir = try PrivateDirectory(parent: temporaryDirectory) } catch {
             return LPResult(status: .solverError, method: method, message: "COIN-OR Clp: \((error as? ClpTemporaryError)?.message ?? "\(error)")")
@@ -207,7 +214,8 @@ public struct ClpSolver: LPSolver {
             program = stdbuf
         }
         let run = ChildProcess.run(executable: program, arguments: args, logPath: job.dir.file("clp.log"),
-                                   watchdog: job.deadline.map { $0 + killGrace }, interrupted: interruptRequested) { line in
+                                   watchdog: job.deadline.map { $0 + grace(options) }, interrupted: interruptRequested,
+                                   softStop: job.deadline.map { $0 + grace(options) / 2 }) { line in
             log.take(line)
             if echo { print(line) }
             if let p = options.progress, let (it, v) = ClpLog.progress(line) {
@@ -215,7 +223,7 @@ public struct ClpSolver: LPSolver {
             }
         }
         let who = "COIN-OR Clp\(log.version.map { " " + $0 } ?? "") \(label)"
-        let timing = "clp ran \(fmt(run.seconds)) s\(log.clpSeconds.map { " (solve \(fmt($0)) s)" } ?? ""), MPS write \(fmt(job.writeSeconds)) s"
+        let timing = "clp ran \(fmt(run.seconds)) s, CPU \(fmt(run.cpuSeconds)) s, peak memory \(formatBytes(run.peakBytes)); MPS write \(fmt(job.writeSeconds)) s"
         var result = LPResult(status: .solverError, iterations: log.iterations ?? 0, method: method)
         func done(_ status: LPStatus, _ text: String, tail: Bool = false, followUp: (LPMethod, Bool, String)? = nil) -> Outcome {
             let t = tail ? log.tail() : ""
@@ -231,7 +239,9 @@ public struct ClpSolver: LPSolver {
         case .interrupted:
             return done(.interrupted, "interrupted (Ctrl-C) after \(fmt(run.seconds)) s; clp (pid \(run.pid)) was killed, no point is available")
         case .watchdog:
-            return done(.timeLimit, "clp did not stop within \(fmt(killGrace)) s after the time limit (\(options.timeLimit ?? 0) s) and was killed; no point is available. Raise LPOptions.timeLimit or try another method", tail: true)
+            return done(.timeLimit, "clp did not stop within \(fmt(grace(options))) s after the time limit (\(options.timeLimit ?? 0) s) and was killed; no point is available. Raise LPOptions.timeLimit or try another method", tail: true)
+        case .signaled where run.softStopped, .exited(1...) where run.softStopped:
+            return done(.timeLimit, "time limit (\(options.timeLimit ?? 0) s) reached; clp overran it, was sent SIGINT and ended without a solution; no point is available", tail: true)
         case .signaled(let s):
             return done(.solverError, "clp crashed (\(ChildProcess.signalName(s))) after \(fmt(run.seconds)) s; try another method (LPOptions.method), presolve off, or GLPK", tail: true)
         case .exited(let code) where code != 0:
@@ -242,6 +252,9 @@ public struct ClpSolver: LPSolver {
 
         let status: ClpSolutionFiles.Status, line: String
         do { (status, line) = try ClpSolutionFiles.status(textFile: textPath) } catch {
+            if run.softStopped {
+                return done(.timeLimit, "time limit (\(options.timeLimit ?? 0) s) reached; clp overran it, was sent SIGINT and wrote no solution; no point is available", tail: true)
+            }
             return done(.solverError, "\(error.message) (usually: clp could not read the MPS file or write to its directory)", tail: true)
         }
         var values: ClpSolutionFiles.Values? = nil
@@ -300,13 +313,16 @@ public struct ClpSolver: LPSolver {
             }
             return done(.infeasibleOrUnbounded, "clp found the dual infeasible but no primal feasible point, so the LP is infeasible or unbounded; try GLPK to tell which")
         case .stoppedIterationsOrTime:
-            if options.timeLimit != nil {
+            if options.timeLimit != nil || run.softStopped {
                 return withPoint(.timeLimit, "time limit (\(options.timeLimit ?? 0) s) reached before optimality; the point is the last iterate (raise LPOptions.timeLimit or try another method)")
             }
             return withPoint(.iterationLimit, "iteration limit reached before optimality; the point is the last iterate")
         case .stoppedDifficulties:
             return withPoint(.numericalError, "clp stopped on numerical difficulties; try presolve off, another method, or GLPK")
         case .stoppedCtrlC:
+            if run.softStopped {
+                return withPoint(.timeLimit, "time limit (\(options.timeLimit ?? 0) s) reached; clp overran it and was stopped with SIGINT; the point is the last iterate")
+            }
             return done(.interrupted, "clp was stopped by an interrupt (ctrl-c)")
         case .unknown:
             return done(.solverError, "clp's status is unknown ('\(line)')", tail: true)
@@ -350,6 +366,11 @@ public struct ClpSolver: LPSolver {
         if dualWorst > 1e-6 { parts.append("its duals push on an infinite bound (\(String(format: "%.3g", dualWorst)) relative: the LP may be unbounded)") }
         if gap > 1e-6 { parts.append("the duality gap is \(String(format: "%.3g", gap)) (relative)") }
         return (worst, parts.joined(separator: "; "))
+    }
+
+    /// Seconds past the time limit before the watchdog kills clp.
+    func grace(_ options: LPOptions) -> Double {
+        max(killGrace, killGraceFraction * (options.timeLimit ?? 0))
     }
 
     /// The largest bound violation of `x` (rows and columns), relative to max(1, |bound|).

@@ -185,6 +185,13 @@ struct MPSOutput {
     @inline(__always) mutating func byte(_ b: UInt8) { buffer.append(b) }
     @inline(__always) mutating func text(_ s: String) { buffer.append(contentsOf: s.utf8) }
     @inline(__always) mutating func bytes(_ b: [UInt8]) { buffer.append(contentsOf: b) }
+    /// Decimal digits of a positive integer.
+    @inline(__always) mutating func positive(_ v: Int) {
+        var x = v
+        let first = buffer.count
+        repeat { buffer.append(UInt8(ascii: "0") + UInt8(x % 10)); x /= 10 } while x > 0
+        buffer[first...].reverse()
+    }
     /// A number, without an intermediate array for the common cases (small integers, IEEE).
     mutating func number(_ n: MPSNumber) {
         let v = n.value
@@ -226,6 +233,19 @@ struct MPSOutput {
     }
 }
 
+/// Row or column names: generated (`prefix` + 1-based index, written on the fly) or stored
+/// back to back in one byte array.
+struct NameTable {
+    var prefix: UInt8 = 0
+    var bytes: [UInt8] = []
+    var start: [Int] = [0]
+    mutating func add(_ name: [UInt8]) { bytes.append(contentsOf: name); start.append(bytes.count) }
+    @inline(__always) func write(_ i: Int, _ out: inout MPSOutput) {
+        if prefix != 0 { out.byte(prefix); out.positive(i + 1) }
+        else { out.buffer.append(contentsOf: bytes[start[i]..<start[i + 1]]) }
+    }
+}
+
 struct MPSNumber {
     var value: Double
     var ieee: Bool
@@ -256,13 +276,12 @@ struct MPSEmitter {
         func num(_ v: Double) -> MPSNumber { MPSNumber(value: v, ieee: ieee) }
 
         // Names.
-        var rowNames: [[UInt8]], colNames: [[UInt8]], objName: [UInt8]
+        var rowNames = NameTable(), colNames = NameTable(), objName: [UInt8]
         var renamedRows = 0, renamedColumns = 0
         var slackName: (Int) -> [UInt8] = { Array("S\($0 + 1)".utf8) }
         switch options.names {
         case .generated:
-            rowNames = (0..<m).map { Array("R\($0 + 1)".utf8) }
-            colNames = (0..<n).map { Array("C\($0 + 1)".utf8) }
+            rowNames.prefix = UInt8(ascii: "R"); colNames.prefix = UInt8(ascii: "C")
             objName = Array("OBJ".utf8)
         case .sanitized:
             var used = Set<[UInt8]>()
@@ -284,8 +303,8 @@ struct MPSEmitter {
             }
             var dummy = 0
             objName = unique("OBJ", fallback: "OBJ", index: -1, renamed: &dummy)
-            rowNames = (0..<m).map { unique($0 < lp.rowNames.count ? lp.rowNames[$0] : nil, fallback: "R\($0 + 1)", index: $0, renamed: &renamedRows) }
-            colNames = (0..<n).map { unique($0 < lp.columnNames.count ? lp.columnNames[$0] : nil, fallback: "C\($0 + 1)", index: $0, renamed: &renamedColumns) }
+            for i in 0..<m { rowNames.add(unique(i < lp.rowNames.count ? lp.rowNames[i] : nil, fallback: "R\(i + 1)", index: i, renamed: &renamedRows)) }
+            for j in 0..<n { colNames.add(unique(j < lp.columnNames.count ? lp.columnNames[j] : nil, fallback: "C\(j + 1)", index: j, renamed: &renamedColumns)) }
             // Slack names are made unique against everything above (only the rows that need one).
             var extra = Set<[UInt8]>()
             slackName = { i in
@@ -339,7 +358,7 @@ struct MPSEmitter {
         out.text("ROWS\n N ")
         out.bytes(objName); out.byte(10)
         for i in 0..<m {
-            out.byte(32); out.byte(rowType[i]); out.byte(32); out.bytes(rowNames[i]); out.byte(10)
+            out.byte(32); out.byte(rowType[i]); out.byte(32); rowNames.write(i, &out); out.byte(10)
             try out.maybeFlush()
         }
 
@@ -355,20 +374,23 @@ struct MPSEmitter {
         out.text("COLUMNS\n")
         for j in 0..<n {
             var onLine = 0
-            func entry(_ row: [UInt8], _ v: Double) {
-                if onLine == 0 { out.byte(32); out.bytes(colNames[j]) }
-                out.byte(32); out.bytes(row); out.byte(32); out.number(num(v))
-                onLine += 1
-                if onLine == 2 { out.byte(10); onLine = 0 }
-            }
             let c = negate ? -lp.objective[j] : lp.objective[j]
-            let hasEntry = (start[j]..<start[j + 1]).contains { lp.entryValue[Int(order[$0])] != 0 }
+            var hasEntry = false
+            for p in start[j]..<start[j + 1] where lp.entryValue[Int(order[p])] != 0 { hasEntry = true; break }
             // A column with no nonzero at all still has to appear: write its cost even if 0.
-            if c != 0 || !hasEntry { entry(objName, c) }
+            if c != 0 || !hasEntry {
+                out.byte(32); colNames.write(j, &out)
+                out.byte(32); out.bytes(objName); out.byte(32); out.number(num(c))
+                onLine = 1
+            }
             for p in start[j]..<start[j + 1] {
                 let k = Int(order[p])
                 let v = lp.entryValue[k]
-                if v != 0 { entry(rowNames[Int(lp.entryRow[k])], v) }
+                if v == 0 { continue }
+                if onLine == 0 { out.byte(32); colNames.write(j, &out) }
+                out.byte(32); rowNames.write(Int(lp.entryRow[k]), &out); out.byte(32); out.number(num(v))
+                onLine += 1
+                if onLine == 2 { out.byte(10); onLine = 0 }
             }
             if onLine == 1 { out.byte(10) }
             try out.maybeFlush()
@@ -379,25 +401,27 @@ struct MPSEmitter {
         for i in slackRows {
             let name = slackName(i)
             slackNames.append(name)
-            out.byte(32); out.bytes(name); out.byte(32); out.bytes(rowNames[i]); out.byte(32); out.number(num(-1)); out.byte(10)
+            out.byte(32); out.bytes(name); out.byte(32); rowNames.write(i, &out); out.byte(32); out.number(num(-1)); out.byte(10)
         }
 
         // RHS: nonzero right-hand sides, and the objective constant by convention.
         out.text("RHS\n")
         var onLine = 0
-        func rhsEntry(_ row: [UInt8], _ v: Double) {
+        func rhsEntry(_ row: Int?, _ v: Double) {
             if onLine == 0 { out.text(" RHS") }
-            out.byte(32); out.bytes(row); out.byte(32); out.number(num(v))
+            out.byte(32)
+            if let row { rowNames.write(row, &out) } else { out.bytes(objName) }
+            out.byte(32); out.number(num(v))
             onLine += 1
             if onLine == 2 { out.byte(10); onLine = 0 }
         }
         switch options.constant {
-        case .negatedRHS where c0 != 0: rhsEntry(objName, -c0)
-        case .glpkRHS where c0 != 0: rhsEntry(objName, c0)
+        case .negatedRHS where c0 != 0: rhsEntry(nil, -c0)
+        case .glpkRHS where c0 != 0: rhsEntry(nil, c0)
         default: break
         }
         for i in 0..<m where rhs[i] != 0 {
-            rhsEntry(rowNames[i], rhs[i])
+            rhsEntry(i, rhs[i])
             if onLine == 0 { try out.maybeFlush() }
         }
         if onLine == 1 { out.byte(10) }
@@ -405,34 +429,37 @@ struct MPSEmitter {
         if range.contains(where: { $0 != nil }) {
             out.text("RANGES\n")
             for i in 0..<m { if let r = range[i] {
-                out.text(" RNG "); out.bytes(rowNames[i]); out.byte(32); out.number(num(r)); out.byte(10)
+                out.text(" RNG "); rowNames.write(i, &out); out.byte(32); out.number(num(r)); out.byte(10)
                 try out.maybeFlush()
             } }
         }
 
         // BOUNDS (the default [0, +inf) writes nothing).
         var wroteHeader = false
-        func bound(_ type: String, _ name: [UInt8], _ v: Double?) {
+        // A column is named by its index, a slack by its bytes.
+        func bound(_ type: String, _ column: Int, _ slack: [UInt8], _ v: Double?) {
             if !wroteHeader { out.text("BOUNDS\n"); wroteHeader = true }
-            out.byte(32); out.text(type); out.text(" BND "); out.bytes(name)
+            out.byte(32); out.text(type); out.text(" BND ")
+            if column >= 0 { colNames.write(column, &out) } else { out.bytes(slack) }
             if let v { out.byte(32); out.number(num(v)) }
             out.byte(10)
         }
-        func bounds(_ name: [UInt8], _ lo: Double, _ up: Double) {
-            if lo == up { bound("FX", name, lo) }
-            else if lo == -.infinity && up == .infinity { bound("FR", name, nil) }
-            else if lo == -.infinity { bound("MI", name, nil); bound("UP", name, up) }
+        func bounds(_ column: Int, _ slack: [UInt8], _ lo: Double, _ up: Double) {
+            if lo == 0 && up == .infinity { return }
+            if lo == up { bound("FX", column, slack, lo) }
+            else if lo == -.infinity && up == .infinity { bound("FR", column, slack, nil) }
+            else if lo == -.infinity { bound("MI", column, slack, nil); bound("UP", column, slack, up) }
             else {
                 // LO before UP: a lone negative UP makes some readers drop the lower bound 0.
-                if lo != 0 { bound("LO", name, lo) }
-                if up != .infinity { bound("UP", name, up) }
+                if lo != 0 { bound("LO", column, slack, lo) }
+                if up != .infinity { bound("UP", column, slack, up) }
             }
         }
         for j in 0..<n {
-            bounds(colNames[j], lp.columnLower[j], lp.columnUpper[j])
-            try out.maybeFlush()
+            bounds(j, [], lp.columnLower[j], lp.columnUpper[j])
+            if j & 1023 == 0 { try out.maybeFlush() }
         }
-        for (k, i) in slackRows.enumerated() { bounds(slackNames[k], lp.rowLower[i], lp.rowUpper[i]) }
+        for (k, i) in slackRows.enumerated() { bounds(-1, slackNames[k], lp.rowLower[i], lp.rowUpper[i]) }
         out.text("ENDATA\n")
         return MPSWriteSummary(negatedObjective: negate,
                                writtenConstant: options.constant == .omit ? nil : c0,

@@ -175,18 +175,38 @@ func binary(m: Int, n: Int, values: String) -> String {
         fake.expectCleanedUp(work)
     }
 
-    @Test func hangIsKilledAtTheTimeLimit() throws {
-        // The fake starts a helper (sleep) and waits: killing the process group kills both.
-        let fake = try FakeClp("hang", "sleep 600 & echo $! >> \"$(dirname \"$0\")/pids\"; wait")
+    @Test(arguments: [false, true]) func hangIsStoppedAtTheTimeLimit(ignoresSIGINT: Bool) throws {
+        // The fake starts a helper (sleep) and waits: stopping the process group stops both.
+        // Plain, it dies of the SIGINT sent halfway through the grace period; ignoring SIGINT,
+        // it is killed with SIGKILL at the end of it.
+        let fake = try FakeClp("hang\(ignoresSIGINT)", (ignoresSIGINT ? "trap '' INT; " : "") + "sleep 600 & echo $! >> \"$(dirname \"$0\")/pids\"; wait")
         let (s0, work) = fake.solver()
         var s = s0
-        s.killGrace = 0.3
+        s.killGrace = 0.6; s.killGraceFraction = 0
         let t0 = Date()
         let r = try s.solve(lp, options: options(.dualSimplex, timeLimit: 0.3))
         let took = Date().timeIntervalSince(t0)
-        #expect(r.status == .timeLimit && r.message.contains("was killed"), "\(r.message)")
-        #expect(took >= 0.5 && took < 5, "took \(took) s")
+        #expect(r.status == .timeLimit && r.primal.isEmpty, "\(r.message)")
+        #expect(r.message.contains(ignoresSIGINT ? "was killed" : "SIGINT"), "\(r.message)")
+        #expect(took >= (ignoresSIGINT ? 0.85 : 0.55) && took < 5, "took \(took) s")
         #expect(fake.recordedPids.count == 2)
+        fake.expectCleanedUp(work)
+    }
+
+    @Test func overrunGetsSIGINTAndKeepsThePoint() throws {
+        // Like clp past its -seconds: it ignores the limit until SIGINT, then writes its point
+        // (prepared beforehand, so the trap is quick even on a loaded machine).
+        let prepare = "echo 'Stopped on ctrl-c - objective value -11' > \"$sol.ready\"; " + binary(m: 2, n: 2, values: "[-11,4,6,-2,0,3,1,-1,0]").replacingOccurrences(of: "\"$bin\"", with: "\"$bin.ready\"")
+        let fake = try FakeClp("overrun", prepare + "; trap 'mv \"$sol.ready\" \"$sol\"; mv \"$bin.ready\" \"$bin\"; exit 0' INT; sleep 600 & echo $! >> \"$(dirname \"$0\")/pids\"; wait")
+        let (s0, work) = fake.solver()
+        var s = s0
+        s.killGrace = 6; s.killGraceFraction = 0
+        let t0 = Date()
+        let r = try s.solve(lp, options: options(.dualSimplex, timeLimit: 0.3))
+        let took = Date().timeIntervalSince(t0)
+        #expect(r.status == .timeLimit && r.message.contains("SIGINT"), "\(r.message)")
+        #expect(r.primal == [3, 1] && r.objective == 11)
+        #expect(took >= 3.2 && took < 6.3, "took \(took) s (SIGINT is due 3 s after the limit, SIGKILL 6 s after)")
         fake.expectCleanedUp(work)
     }
 
@@ -210,5 +230,37 @@ func binary(m: Int, n: Int, values: String) -> String {
         s.temporaryDirectory = "/nonexistent-liplua-dir"
         let r = try s.solve(lp, options: LPOptions())
         #expect(r.status == .solverError && r.message.contains("private directory") && r.message.contains("/nonexistent-liplua-dir"), "\(r.message)")
+    }
+}
+
+@Suite struct StaleDirectories {
+    @Test func onlyDirectoriesOfDeadProcessesLeftQuietAreRemoved() throws {
+        let parent = scratchDirectory("stale")
+        // A pid that is certainly not running: a child that has been reaped.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/true")
+        try p.run(); p.waitUntilExit()
+        let dead = p.processIdentifier
+        let fm = FileManager.default
+        let old = Date().addingTimeInterval(-7200)
+        func make(_ name: String, age: Date?) throws -> String {
+            let d = parent + "/" + name
+            try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
+            try "x".write(toFile: d + "/lp.mps", atomically: false, encoding: .utf8)
+            if let age {
+                try fm.setAttributes([.modificationDate: age], ofItemAtPath: d + "/lp.mps")
+                try fm.setAttributes([.modificationDate: age], ofItemAtPath: d)
+            }
+            return d
+        }
+        let stale = try make("liplua-clp-\(dead)-AAAAAA", age: old)
+        let recent = try make("liplua-clp-\(dead)-BBBBBB", age: nil)            // dead but touched just now
+        let alive = try make("liplua-clp-1-CCCCCC", age: old)                   // pid 1 exists
+        let mine = try make("liplua-clp-\(getpid())-DDDDDD", age: old)          // this process
+        let other = try make("something-else-\(dead)", age: old)
+        let removed = PrivateDirectory.removeStale(parent: parent)
+        #expect(removed == [stale])
+        for d in [recent, alive, mine, other] { #expect(fm.fileExists(atPath: d), "\(d) was removed") }
+        #expect(!fm.fileExists(atPath: stale))
     }
 }
