@@ -126,10 +126,10 @@ extension LinearProgram {
         try validate()
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw MPSWriteError.io(path: path, message: systemError(errno)) }
-        var out = MPSOutput(fd: fd)
+        let out = MPSOutput(fd: fd)
         var summary: MPSWriteSummary
         do {
-            summary = try MPSEmitter(lp: self, options: options).emit(into: &out)
+            summary = try MPSEmitter(lp: self, options: options).emit(into: out)
             try out.flush()
         } catch {
             let e: MPSWriteError = error
@@ -149,8 +149,8 @@ extension LinearProgram {
     /// The free MPS text `writeMPS` would write, as bytes (for tests and small LPs).
     public func mpsBytes(options: MPSWriteOptions = MPSWriteOptions()) throws -> [UInt8] {
         try validate()
-        var out = MPSOutput(fd: -1)
-        _ = try MPSEmitter(lp: self, options: options).emit(into: &out)
+        let out = MPSOutput(fd: -1)
+        _ = try MPSEmitter(lp: self, options: options).emit(into: out)
         return out.buffer
     }
 }
@@ -175,61 +175,88 @@ func systemError(_ code: Int32) -> String {
 }
 
 /// A byte buffer flushed to a file descriptor every megabyte (or kept whole when fd < 0).
-struct MPSOutput {
+final class MPSOutput {
+    /// Bytes go to a fixed scratch area that is written to `fd` (or, with fd < 0, appended to
+    /// `collected`) whenever an append would not fit, so single-byte appends are plain stores.
     let fd: Int32
-    var buffer: [UInt8] = []
-    var total = 0
+    private let capacity = 1 << 20
+    private let storage: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private(set) var collected: [UInt8] = []
+    /// Bytes handed on so far (written or collected).
+    private(set) var total = 0
+    private var failed: Int32 = 0
     var errorText = ""
-    init(fd: Int32) { self.fd = fd; buffer.reserveCapacity(fd < 0 ? 4096 : 1 << 20 + 256) }
 
-    @inline(__always) mutating func byte(_ b: UInt8) { buffer.append(b) }
-    @inline(__always) mutating func text(_ s: String) { buffer.append(contentsOf: s.utf8) }
-    @inline(__always) mutating func bytes(_ b: [UInt8]) { buffer.append(contentsOf: b) }
-    /// Decimal digits of a positive integer.
-    @inline(__always) mutating func positive(_ v: Int) {
-        var x = v
-        let first = buffer.count
-        repeat { buffer.append(UInt8(ascii: "0") + UInt8(x % 10)); x /= 10 } while x > 0
-        buffer[first...].reverse()
+    init(fd: Int32) {
+        self.fd = fd
+        storage = .allocate(capacity: 1 << 20)
     }
-    /// A number, without an intermediate array for the common cases (small integers, IEEE).
-    mutating func number(_ n: MPSNumber) {
-        let v = n.value
-        if n.ieee {
-            let bits = v.bitPattern
-            for word in stride(from: 3, through: 0, by: -1) {
-                var w = Int((bits >> UInt64(16 * word)) & 0xFFFF)
-                for _ in 0..<3 { buffer.append(base64Digit(w & 63)); w >>= 6 }
-            }
-        } else if v == v.rounded() && abs(v) < 1e15 {
-            if v == 0 { buffer.append(UInt8(ascii: "0")); return }
-            var x = Int64(v)
-            if x < 0 { buffer.append(UInt8(ascii: "-")); x = -x }
-            let start = buffer.count
-            while x > 0 { buffer.append(UInt8(ascii: "0") + UInt8(x % 10)); x /= 10 }
-            buffer[start...].reverse()
-        } else {
-            buffer.append(contentsOf: shortestDecimal(v))
-        }
-    }
+    deinit { storage.deallocate() }
 
-    mutating func maybeFlush() throws(MPSWriteError) {
-        if fd >= 0 && buffer.count >= 1 << 20 { try flush() }
-    }
-    mutating func flush() throws(MPSWriteError) {
-        guard fd >= 0 else { return }
-        var failed: Int32 = 0
-        buffer.withUnsafeBytes { raw in
+    /// All bytes, for fd < 0.
+    var buffer: [UInt8] { spill(); return collected }
+
+    @inline(__always) private func room(_ n: Int) { if count + n > capacity { spill() } }
+
+    private func spill() {
+        if count == 0 { return }
+        if fd < 0 {
+            collected.append(contentsOf: UnsafeBufferPointer(start: storage, count: count))
+        } else if failed == 0 {
             var off = 0
-            while off < raw.count {
-                let n = write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 { if errno == EINTR { continue }; failed = errno; return }
+            while off < count {
+                let n = write(fd, storage + off, count - off)
+                if n < 0 { if errno == EINTR { continue }; failed = errno; break }
                 off += n
             }
         }
+        total += count
+        count = 0
+    }
+
+    @inline(__always) func byte(_ b: UInt8) { room(1); storage[count] = b; count += 1 }
+    func text(_ s: String) { for b in s.utf8 { byte(b) } }
+    func bytes<C: Collection>(_ b: C) where C.Element == UInt8 {
+        if b.count > capacity { spill(); for x in b { byte(x) }; return }
+        room(b.count)
+        for x in b { storage[count] = x; count += 1 }
+    }
+    /// Decimal digits of a positive integer.
+    @inline(__always) func positive(_ v: Int) {
+        room(20)
+        var x = v
+        let first = count
+        repeat { storage[count] = UInt8(ascii: "0") + UInt8(x % 10); count += 1; x /= 10 } while x > 0
+        var a = first, b = count - 1
+        while a < b { let t = storage[a]; storage[a] = storage[b]; storage[b] = t; a += 1; b -= 1 }
+    }
+    /// A number, without an intermediate array for the common cases (small integers, IEEE).
+    func number(_ n: MPSNumber) {
+        let v = n.value
+        if n.ieee {
+            room(12)
+            let bits = v.bitPattern
+            for word in stride(from: 3, through: 0, by: -1) {
+                var w = Int((bits >> UInt64(16 * word)) & 0xFFFF)
+                for _ in 0..<3 { storage[count] = base64Digit(w & 63); count += 1; w >>= 6 }
+            }
+        } else if v == v.rounded() && abs(v) < 1e15 {
+            if v == 0 { byte(UInt8(ascii: "0")); return }
+            if v < 0 { byte(UInt8(ascii: "-")) }
+            positive(Int(abs(v)))
+        } else {
+            bytes(shortestDecimal(v))
+        }
+    }
+
+    /// Writes out what is pending when a megabyte has accumulated (and reports a write error).
+    func maybeFlush() throws(MPSWriteError) {
+        if failed != 0 { try flush() }
+    }
+    func flush() throws(MPSWriteError) {
+        spill()
         if failed != 0 { errorText = systemError(failed); throw .io(path: "", message: "") }
-        total += buffer.count
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 
@@ -240,9 +267,9 @@ struct NameTable {
     var bytes: [UInt8] = []
     var start: [Int] = [0]
     mutating func add(_ name: [UInt8]) { bytes.append(contentsOf: name); start.append(bytes.count) }
-    @inline(__always) func write(_ i: Int, _ out: inout MPSOutput) {
+    @inline(__always) func write(_ i: Int, _ out: MPSOutput) {
         if prefix != 0 { out.byte(prefix); out.positive(i + 1) }
-        else { out.buffer.append(contentsOf: bytes[start[i]..<start[i + 1]]) }
+        else { out.bytes(bytes[start[i]..<start[i + 1]]) }
     }
 }
 
@@ -270,7 +297,7 @@ struct MPSEmitter {
         negate = lp.sense == .maximize && options.maximization == .negate
     }
 
-    func emit(into out: inout MPSOutput) throws(MPSWriteError) -> MPSWriteSummary {
+    func emit(into out: MPSOutput) throws(MPSWriteError) -> MPSWriteSummary {
         let m = lp.rowCount, n = lp.columnCount
         let ieee = options.numbers == .coinIEEE
         func num(_ v: Double) -> MPSNumber { MPSNumber(value: v, ieee: ieee) }
@@ -279,10 +306,13 @@ struct MPSEmitter {
         var rowNames = NameTable(), colNames = NameTable(), objName: [UInt8]
         var renamedRows = 0, renamedColumns = 0
         var slackName: (Int) -> [UInt8] = { Array("S\($0 + 1)".utf8) }
+        // An LP without any names gets the generated ones in either mode (they are unique).
+        let anyNames = !lp.rowNames.isEmpty || !lp.columnNames.isEmpty
         switch options.names {
-        case .generated:
+        case .generated, .sanitized where !anyNames:
             rowNames.prefix = UInt8(ascii: "R"); colNames.prefix = UInt8(ascii: "C")
             objName = Array("OBJ".utf8)
+            if options.names == .sanitized { renamedRows = m; renamedColumns = n }
         case .sanitized:
             var used = Set<[UInt8]>()
             let limit = max(options.maxNameLength, 16)
@@ -358,7 +388,7 @@ struct MPSEmitter {
         out.text("ROWS\n N ")
         out.bytes(objName); out.byte(10)
         for i in 0..<m {
-            out.byte(32); out.byte(rowType[i]); out.byte(32); rowNames.write(i, &out); out.byte(10)
+            out.byte(32); out.byte(rowType[i]); out.byte(32); rowNames.write(i, out); out.byte(10)
             try out.maybeFlush()
         }
 
@@ -379,7 +409,7 @@ struct MPSEmitter {
             for p in start[j]..<start[j + 1] where lp.entryValue[Int(order[p])] != 0 { hasEntry = true; break }
             // A column with no nonzero at all still has to appear: write its cost even if 0.
             if c != 0 || !hasEntry {
-                out.byte(32); colNames.write(j, &out)
+                out.byte(32); colNames.write(j, out)
                 out.byte(32); out.bytes(objName); out.byte(32); out.number(num(c))
                 onLine = 1
             }
@@ -387,8 +417,8 @@ struct MPSEmitter {
                 let k = Int(order[p])
                 let v = lp.entryValue[k]
                 if v == 0 { continue }
-                if onLine == 0 { out.byte(32); colNames.write(j, &out) }
-                out.byte(32); rowNames.write(Int(lp.entryRow[k]), &out); out.byte(32); out.number(num(v))
+                if onLine == 0 { out.byte(32); colNames.write(j, out) }
+                out.byte(32); rowNames.write(Int(lp.entryRow[k]), out); out.byte(32); out.number(num(v))
                 onLine += 1
                 if onLine == 2 { out.byte(10); onLine = 0 }
             }
@@ -401,7 +431,7 @@ struct MPSEmitter {
         for i in slackRows {
             let name = slackName(i)
             slackNames.append(name)
-            out.byte(32); out.bytes(name); out.byte(32); rowNames.write(i, &out); out.byte(32); out.number(num(-1)); out.byte(10)
+            out.byte(32); out.bytes(name); out.byte(32); rowNames.write(i, out); out.byte(32); out.number(num(-1)); out.byte(10)
         }
 
         // RHS: nonzero right-hand sides, and the objective constant by convention.
@@ -410,7 +440,7 @@ struct MPSEmitter {
         func rhsEntry(_ row: Int?, _ v: Double) {
             if onLine == 0 { out.text(" RHS") }
             out.byte(32)
-            if let row { rowNames.write(row, &out) } else { out.bytes(objName) }
+            if let row { rowNames.write(row, out) } else { out.bytes(objName) }
             out.byte(32); out.number(num(v))
             onLine += 1
             if onLine == 2 { out.byte(10); onLine = 0 }
@@ -429,7 +459,7 @@ struct MPSEmitter {
         if range.contains(where: { $0 != nil }) {
             out.text("RANGES\n")
             for i in 0..<m { if let r = range[i] {
-                out.text(" RNG "); rowNames.write(i, &out); out.byte(32); out.number(num(r)); out.byte(10)
+                out.text(" RNG "); rowNames.write(i, out); out.byte(32); out.number(num(r)); out.byte(10)
                 try out.maybeFlush()
             } }
         }
@@ -440,7 +470,7 @@ struct MPSEmitter {
         func bound(_ type: String, _ column: Int, _ slack: [UInt8], _ v: Double?) {
             if !wroteHeader { out.text("BOUNDS\n"); wroteHeader = true }
             out.byte(32); out.text(type); out.text(" BND ")
-            if column >= 0 { colNames.write(column, &out) } else { out.bytes(slack) }
+            if column >= 0 { colNames.write(column, out) } else { out.bytes(slack) }
             if let v { out.byte(32); out.number(num(v)) }
             out.byte(10)
         }
@@ -463,7 +493,7 @@ struct MPSEmitter {
         out.text("ENDATA\n")
         return MPSWriteSummary(negatedObjective: negate,
                                writtenConstant: options.constant == .omit ? nil : c0,
-                               renamedRows: renamedRows, renamedColumns: renamedColumns, bytes: out.buffer.count,
+                               renamedRows: renamedRows, renamedColumns: renamedColumns, bytes: 0,
                                slackRows: slackRows)
     }
 }
@@ -521,7 +551,7 @@ func shortestDecimal(_ v: Double) -> [UInt8] {
 /// CoinMpsIO's FREEIEEE number: the double's four 16-bit words from the most significant,
 /// each as three base-64 digits, least significant digit first; digits 0-9, a-z, A-Z, *, +.
 func coinIEEE(_ v: Double) -> [UInt8] {
-    var out = MPSOutput(fd: -1)
+    let out = MPSOutput(fd: -1)
     out.number(MPSNumber(value: v, ieee: true))
     return out.buffer
 }

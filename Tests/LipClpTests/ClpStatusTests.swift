@@ -7,6 +7,9 @@ import Testing
 /// Statuses from the real `clp`: infeasible, unbounded, time limit, interrupt, refused input.
 @Suite(.enabled(if: clpPath != nil, Comment(rawValue: clpMissing)))
 struct ClpStatuses {
+    /// A random LP that Clp needs well over a second for (built once).
+    static let slow = randomLP(rows: 12_000, columns: 24_000, perRow: 6, seed: 7, banded: true)
+
     @Test(arguments: clpMethods, [true, false]) func infeasible(method: LPMethod, presolve: Bool) throws {
         let (solver, dir) = clp("inf")
         let r = try solver.solve(infeasibleLP(), options: options(method, presolve: presolve))
@@ -28,9 +31,9 @@ struct ClpStatuses {
 
     @Test(arguments: [LPMethod.dualSimplex, .primalSimplex, .interiorPoint])
     func timeLimit(method: LPMethod) throws {
-        let lp = randomLP(rows: 20_000, columns: 40_000, perRow: 6, seed: 7, banded: true)
+        let lp = Self.slow
         let (solver, dir) = clp("tl")
-        let r = try solver.solve(lp, options: options(method, timeLimit: 0.3))
+        let r = try solver.solve(lp, options: options(method, timeLimit: 0.2))
         #expect(r.status == .timeLimit, "\(r.status): \(r.message)")
         #expect(r.message.contains("time limit"))
         // clp stops itself (or is killed 2 s after the limit); the rest is writing and reading
@@ -42,7 +45,7 @@ struct ClpStatuses {
     }
 
     @Test func interruptKillsClp() throws {
-        let lp = randomLP(rows: 20_000, columns: 40_000, perRow: 6, seed: 8, banded: true)
+        let lp = Self.slow
         let (s0, dir) = clp("int")
         var solver = s0
         let flag = Flag()

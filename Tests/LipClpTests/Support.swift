@@ -192,10 +192,25 @@ func expectKKT(_ lp: LinearProgram, _ r: LPResult, tol: Double = 1e-6, sourceLoc
     #expect(abs(primalObjective - dualObjective) <= 10 * tol * scale(primalObjective), "duality gap: primal \(primalObjective) dual \(dualObjective)", sourceLocation: sourceLocation)
 }
 
+/// The root of this process's scratch directories, `$TMPDIR/liplua-clptest-<pid>`; made once,
+/// after removing the roots of earlier test runs whose process is gone.
+let scratchRoot: String = {
+    let fm = FileManager.default
+    let tmp = fm.temporaryDirectory.path
+    for name in (try? fm.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("liplua-clptest-") {
+        if let pid = Int32(name.dropFirst("liplua-clptest-".count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+            try? fm.removeItem(atPath: tmp + "/" + name)
+        }
+    }
+    let root = tmp + "/liplua-clptest-\(getpid())"
+    try? fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+    return root
+}()
+
 /// A fresh empty directory for one test (Clp's private directories go below it, so a test can
 /// check that nothing is left behind).
 func scratchDirectory(_ tag: String) -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liplua-clptest-\(getpid())-\(tag)-\(UUID().uuidString.prefix(8))").path
+    let dir = scratchRoot + "/\(tag)-\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return dir
 }

@@ -236,8 +236,55 @@ func decodeCoinIEEE(_ s: String) -> Double? {
     }
 }
 
-func tmp(_ name: String) -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liplua-mps-\(getpid())")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.appendingPathComponent(name).path
+/// `$TMPDIR/liplua-mps-<pid>/name`; the directories of earlier runs whose process is gone are removed.
+let mpsTestRoot: String = {
+    let fm = FileManager.default
+    let tmp = fm.temporaryDirectory.path
+    for name in (try? fm.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("liplua-mps-") {
+        if let pid = Int32(name.dropFirst("liplua-mps-".count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+            try? fm.removeItem(atPath: tmp + "/" + name)
+        }
+    }
+    let root = tmp + "/liplua-mps-\(getpid())"
+    try? fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+    return root
+}()
+
+func tmp(_ name: String) -> String { mpsTestRoot + "/" + name }
+
+func threadCPU() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Writing speed (not a timed test): LIPLUA_MPS_BENCH=1 swift test -c release --filter MPSWriterSpeed
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["LIPLUA_MPS_BENCH"] != nil))
+struct MPSWriterSpeed {
+    @Test func krivineShapedLP() throws {
+        // 25,000 equality rows, 180,000 columns of ±1 entries (3–4 each), a free λ: the shape
+        // of the (80,80,1) s=20 LiPopt-3 LP.
+        var g = SystemRandomNumberGenerator()
+        let m = 25_000, n = 180_000
+        var lp = LinearProgram(columns: n, name: "shape")
+        lp.objective[0] = 1; lp.columnLower[0] = -.infinity
+        for j in 0..<n {
+            for t in 0..<(3 + j % 2) {
+                lp.entryRow.append(Int32((j * 7 + t * 4099) % m)); lp.entryColumn.append(Int32(j)); lp.entryValue.append(t % 2 == 0 ? 1 : -1)
+            }
+        }
+        lp.rowLower = (0..<m).map { _ in Double.random(in: -1...1, using: &g) }
+        lp.rowUpper = lp.rowLower
+        print("LP \(lp.rowCount) x \(lp.columnCount), \(lp.nonzeroCount) nonzeros")
+        for (label, o) in [("decimal, sanitized", MPSWriteOptions()),
+                           ("IEEE, generated", MPSWriteOptions(names: .generated, constant: .omit, numbers: .coinIEEE)),
+                           ("decimal, generated", MPSWriteOptions(names: .generated))] {
+            let t0 = Date(), c0 = threadCPU()
+            let s = try lp.writeMPS(to: tmp("speed.mps"), options: o)
+            print(String(format: "%@: %.3f s (CPU %.3f s), %.1f MB", label, Date().timeIntervalSince(t0), threadCPU() - c0, Double(s.bytes) / 1e6))
+        }
+        let t1 = Date(), c1 = threadCPU()
+        try lp.validate()
+        print(String(format: "validate: %.3f s (CPU %.3f s)", Date().timeIntervalSince(t1), threadCPU() - c1))
+    }
 }
