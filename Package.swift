@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "LipGLPK", targets: ["LipGLPK"]),
         .library(name: "LipLua", targets: ["LipLua"]),
         .library(name: "LipControl", targets: ["LipControl"]),
+        .library(name: "LipClp", targets: ["LipClp"]),
     ],
     targets: [
         // MARK: implementation details: C libraries from Debian
@@ -21,6 +22,8 @@ let package = Package(
         // Small C targets: the Lua error trampoline and the GLPK setjmp guard (Swift cannot
         // longjmp or setjmp safely; see Sources/CLuaShims and Sources/CGLPKShims).
         .target(name: "CLipSignals"),
+        // Child processes for external solvers (own process group, parent-death signal).
+        .target(name: "CLipSpawn"),
         .target(name: "CLuaShims", dependencies: ["CLua", "CLipSignals"], linkerSettings: [.linkedLibrary("lua5.4")]),
         .target(name: "CGLPKShims", dependencies: ["CGLPK"], linkerSettings: [.linkedLibrary("glpk")]),
 
@@ -28,15 +31,18 @@ let package = Package(
         .target(name: "LipControl", dependencies: ["CLipSignals"]),
         .target(name: "LipLP", dependencies: ["LipControl"], exclude: ["README.md"]),
         .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
+        // COIN-OR Clp run as a separate program (EPL: not linked), see Sources/LipClp.
+        .target(name: "LipClp", dependencies: ["LipLP", "LipControl", "CLipSpawn"], exclude: ["README.md"]),
         .target(name: "LipCore", dependencies: ["LipControl", "LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
         .target(name: "LipLua", dependencies: ["LipControl", "LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
-        .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CEdit"]),
+        .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "CEdit"]),
 
         // MARK: tests
         .testTarget(name: "LipLPTests", dependencies: ["LipLP"]),
         .testTarget(name: "LipGLPKTests", dependencies: ["LipGLPK", "LipLP"]),
         .testTarget(name: "LipCoreTests", dependencies: ["LipControl", "LipCore", "LipLP", "LipGLPK"]),
-        .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CLua", "CLuaShims"]),
+        .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "CLua", "CLuaShims"]),
         .testTarget(name: "LipluaCLITests", dependencies: ["liplua"]),
+        .testTarget(name: "LipClpTests", dependencies: ["LipClp", "LipLP", "LipGLPK", "LipCore", "LipControl"]),
     ]
 )

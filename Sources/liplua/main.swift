@@ -6,6 +6,7 @@
 
 import CEdit
 import Foundation
+import LipClp
 import LipGLPK
 import LipLP
 import LipLua
@@ -126,9 +127,11 @@ do {
     finish(1)
 }
 vm.setSolver(GLPKSolver())
-vm.lpWriter = { lp, path, format in
-    try GLPKSolver().write(lp, to: path, format: format == "lp" ? .cplexLP : .mps)
-}
+// COIN-OR Clp runs as a separate program (its licence keeps it out of this binary); "auto"
+// picks it by the measured rule when it is installed, GLPK otherwise. GLPK stays the default.
+vm.registerSolver(ClpSolver())
+vm.registerSolver(AutomaticLPSolver(builtIn: GLPKSolver()))
+vm.lpWriter = writeLP
 vm.versionText = versionLine(vm)
 
 /// Runs `body`; on a Lua error prints "liplua: message\ntraceback" and returns false.
@@ -267,3 +270,9 @@ if hasI {
     }
 }
 finish(0)
+
+/// lip.lp.write: free MPS by liplua's exact writer (shortest round-trip numbers, the
+/// CPLEX/Clp convention for the objective constant, stated in the header), CPLEX LP by GLPK.
+func writeLP(_ lp: LinearProgram, _ path: String, _ format: String) throws {
+    if format == "lp" { try GLPKSolver().write(lp, to: path, format: .cplexLP) } else { _ = try lp.writeMPS(to: path) }
+}

@@ -1,5 +1,7 @@
 import Foundation
+import LipClp
 import LipGLPK
+import LipLP
 import LipLua
 import Testing
 
@@ -19,9 +21,11 @@ let specFiles: [String] = {
     @Test(arguments: specFiles)
     func spec(_ path: String) throws {
         let vm = try LuaVM()
-        vm.setSolver(GLPKSolver())
-        vm.lpWriter = { lp, path, format in   // as the liplua executable sets it
-            try GLPKSolver().write(lp, to: path, format: format == "lp" ? .cplexLP : .mps)
+        vm.setSolver(GLPKSolver())            // as the liplua executable sets it up
+        vm.registerSolver(ClpSolver())
+        vm.registerSolver(AutomaticLPSolver(builtIn: GLPKSolver()))
+        vm.lpWriter = { lp, path, format in
+            if format == "lp" { try GLPKSolver().write(lp, to: path, format: .cplexLP) } else { _ = try lp.writeMPS(to: path) }
         }
         let r = try vm.run(string: """
             local T = require "lip.test"
