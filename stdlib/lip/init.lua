@@ -20,6 +20,8 @@ lip._modules = {
   repl      = "the interactive loop and value printer",
   script    = "command-line options and helpers for experiment scripts",
   lipschitz = "the one-call path behind lip.lipschitz{...}",
+  shard     = "sharded, resumable sweeps: --shard i/n, Slurm arrays, merging",
+  certify   = "certified robustness of test images from local Lipschitz bounds",
 }
 
 setmetatable(lip, {

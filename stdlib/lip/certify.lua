@@ -1,0 +1,293 @@
+--- lip.certify: certified robustness of classified images from local Lipschitz bounds.
+--
+--   local c = require "lip.certify"
+--   local r = c.image { network = net, x = pixels, label = 3, radii = { 0.01, 0.02 },
+--                       relaxation = "lp", options = { degree = 3, family = "path" } }
+--   -- r.balls[k]: { eps, certified, radius, margin, status, ... }; r.margins: one row per (ball, class)
+--
+-- For an image x of class y and a class j ≠ y, the margin g_j(x) = f_y(x) − f_j(x) is a
+-- network with one output (net:with_output{margin = {y, j}}). If L_j is a certified ℓ∞ Lipschitz
+-- bound of g_j on the ball B = {x' : ‖x' − x‖∞ ≤ ε} ∩ [0,1]^n, then for x' in B
+--     g_j(x') ≥ g_j(x) − L_j ‖x' − x‖∞ > 0  whenever ‖x' − x‖∞ < g_j(x) / L_j,
+-- so the class cannot change within radius r = min_j g_j(x) / L_j — valid only up to ε, the
+-- radius the bounds were computed on. x is certified at ε when g_j(x) > L_j·ε for every j ≠ y.
+-- Margins are lowered by 1e-8·(1 + |f_y| + |f_j|) to cover the forward pass's rounding, and
+-- products and quotients are rounded against the certificate.
+--
+-- The bound L_j comes from a relaxation chosen by name (certify.relaxations): "lp" (LiPopt-k,
+-- the Krivine LP hierarchy, via lip.lipschitz), "ubp" (the product bound), "best" (the smallest
+-- certificate of certify.best_members). Others ("sdp") plug in with certify.register.
+local certify = {}
+
+local function doc(fn, text, name)
+  local ok, d = pcall(require, "lip.doc")
+  if ok and type(d) == "table" and d.register then d.register(fn, text, "certify." .. name) end
+end
+
+local sfmt = string.format
+local UP, DOWN = 1 + 2 ^ -50, 1 - 2 ^ -50   -- a few ulps against the certificate
+
+-- ------------------------------------------------------------------------------------------
+-- Relaxations: name -> function(margin_net, box, options) -> result
+--   box = { lower = {...}, upper = {...} } (the ball already clipped to the domain)
+--   result = { bound = certified number or nil, status = string, method = string,
+--              lbs = sampled lower estimate or nil, seconds, rows, cols }
+-- ------------------------------------------------------------------------------------------
+
+certify.relaxations = {}
+certify.descriptions = {}
+
+--- certify.register(name, fn [, description]): adds (or replaces) a relaxation.
+function certify.register(name, fn, description)
+  if type(name) ~= "string" or not name:match("^[%w_%-]+$") then
+    error("certify.register: name must be a word such as \"sdp\"", 2)
+  end
+  if type(fn) ~= "function" then error("certify.register: fn must be a function(net, box, options) -> result", 2) end
+  certify.relaxations[name] = fn
+  certify.descriptions[name] = description or name
+  return fn
+end
+doc(certify.register, [==[
+lip.certify.register(name, fn [, description])
+Adds a relaxation for lip.certify.image and scripts/paper/certify.lua --relaxation NAME.
+fn(margin_net, box, options) -> { bound = a certified ℓ∞ Lipschitz bound of the one-output
+network on box (nil when there is no certificate), status, method, lbs, seconds, rows, cols };
+box = {lower =, upper =} is the ℓ∞ ball clipped to the domain; options holds degree, family,
+time_limit, samples, seed. To take part in "best", append the name to
+lip.certify.best_members.]==], "register")
+
+--- certify.names() -> sorted relaxation names.
+function certify.names()
+  local t = {}
+  for k in pairs(certify.relaxations) do t[#t + 1] = k end
+  table.sort(t)
+  return t
+end
+
+local function lip_module() return require "lip" end
+
+-- LiPopt-k through the one-call path; UBP and LBS come with it.
+certify.register("lp", function(net, box, o)
+  local lip = lip_module()
+  local t0 = lip.script.clock()
+  local ok, r = lip.shard.pcall(lip.lipschitz, { network = net, norm = "linf", input_box = box, domain = { 0, 1 },
+    degree = o.degree or 3, products = o.family or "path", time_limit = o.time_limit,
+    samples = o.samples or 200, seed = o.seed or 0, quiet = true })
+  local method = sfmt("LiPopt-%d %s", o.degree or 3, o.family or "path")
+  if not ok then
+    return { bound = nil, status = "refused: " .. tostring(r):gsub("\n.*", ""), method = method,
+             seconds = lip.script.clock() - t0 }
+  end
+  local status = r.certified and "certified" or r.status
+  if r.certified and r.chain_ok == false then status = "chain violated" end
+  return { bound = status == "certified" and r.certified or nil, status = status, method = method, lbs = r.lbs,
+           ubp = r.ubp, seconds = lip.script.clock() - t0, rows = r.rows, cols = r.cols }
+end, "LiPopt-k (the Krivine LP hierarchy), options degree and family")
+
+certify.register("ubp", function(net, box, o)
+  local lip = lip_module()
+  local t0 = lip.script.clock()
+  local b = lip.bounds.product(net, "linf", { input_box = box, domain = { 0, 1 } })
+  local finite = b == b and b < math.huge
+  return { bound = finite and b or nil, status = finite and "certified" or "uncertified", method = "UBP",
+           seconds = lip.script.clock() - t0 }
+end, "the product of the layers' norms with interval-propagated derivative ranges (cheap, loose)")
+
+--- The relaxations "best" runs; it keeps the smallest certificate (also a certificate).
+certify.best_members = { "lp", "ubp" }
+
+certify.register("best", function(net, box, o)
+  local lip = lip_module()
+  local t0 = lip.script.clock()
+  local best, lbs, statuses, rows, cols = nil, nil, {}, nil, nil
+  local seen = {}
+  for _, name in ipairs(certify.best_members) do
+    local fn = certify.relaxations[name]
+    if fn and name ~= "best" and not seen[name] then
+      seen[name] = true
+      local r = fn(net, box, o)
+      statuses[#statuses + 1] = name .. ": " .. tostring(r.status)
+      if r.lbs and (not lbs or r.lbs > lbs) then lbs = r.lbs end
+      if r.bound and (not best or r.bound < best.bound) then best = { bound = r.bound, method = r.method } end
+      -- lp's result carries UBP too: a certificate for free
+      if r.ubp and r.ubp == r.ubp and r.ubp < math.huge and (not best or r.ubp < best.bound) then
+        best = { bound = r.ubp, method = "UBP" }
+      end
+      rows, cols = rows or r.rows, cols or r.cols
+    end
+  end
+  return { bound = best and best.bound, status = best and "certified" or ("uncertified (" .. table.concat(statuses, "; ") .. ")"),
+           method = best and best.method or "none", lbs = lbs, seconds = lip.script.clock() - t0, rows = rows, cols = cols }
+end, "the smallest certificate of lip.certify.best_members (lp, ubp; sdp when registered)")
+
+-- ------------------------------------------------------------------------------------------
+-- Arithmetic of the certificate (pure; the specs check it by hand)
+-- ------------------------------------------------------------------------------------------
+
+--- certify.slack(fy, fj) -> the amount margins are lowered by (forward-pass rounding).
+function certify.slack(fy, fj) return 1e-8 * (1 + math.abs(fy) + math.abs(fj)) end
+
+--- certify.ratio(margin, bound) -> a number r with margin / bound >= r (rounded down); the
+-- radius margin_j / L_j of one class. bound = 0 with margin > 0: +inf; margin <= 0: 0.
+function certify.ratio(margin, bound)
+  if not (margin > 0) then return 0.0 end
+  if bound == 0 then return math.huge end
+  return margin / bound * DOWN
+end
+
+--- certify.holds(margin, bound, eps) -> margin > bound·eps with the product rounded up.
+function certify.holds(margin, bound, eps)
+  return margin > bound * eps * UP
+end
+
+--- certify.ball(margins, bounds, eps) -> certified, radius, worst
+-- margins[j] (lowered), bounds[j] (nil = no certificate) for the classes j ≠ y, on a ball of
+-- radius eps: certified when margin_j > L_j·eps for every j; radius = min(min_j margin_j/L_j,
+-- eps) (nil when a bound is missing); worst = the j of the smallest ratio.
+function certify.ball(margins, bounds, eps)
+  local ok, radius, worst = true, math.huge, nil
+  local missing = false
+  for j, m in pairs(margins) do
+    local L = bounds[j]
+    if L == nil then
+      ok, missing = false, true
+    else
+      if not certify.holds(m, L, eps) then ok = false end
+      local r = certify.ratio(m, L)
+      if r < radius or (r == radius and (worst == nil or j < worst)) then radius, worst = r, j end
+    end
+  end
+  if missing then return false, nil, worst end
+  if next(margins) == nil then return true, eps, nil end
+  return ok, math.min(radius, eps), worst
+end
+doc(certify.ball, [==[
+lip.certify.ball(margins, bounds, eps) -> certified, radius, worst
+margins[j]: f_y(x) − f_j(x) (already lowered for rounding), bounds[j]: a certified ℓ∞
+Lipschitz bound of that margin on the ball of radius eps (nil when none). certified: every
+margin_j > bounds_j·eps. radius: min(min_j margin_j/bounds_j, eps), the certified radius these
+bounds imply (they hold only on the ball), nil when a bound is missing; worst: the arg min.]==], "ball")
+
+--- certify.certified_at(balls, eps) -> boolean: some ball of radius b >= eps certifies eps
+-- (its ratio min_j margin_j / L_j exceeds eps). balls: { { eps =, ratio = }, ... }.
+function certify.certified_at(balls, eps)
+  for _, b in ipairs(balls) do
+    if b.eps >= eps and b.ratio and b.ratio > eps then return true end
+  end
+  return false
+end
+
+-- ------------------------------------------------------------------------------------------
+-- One image
+-- ------------------------------------------------------------------------------------------
+
+local function argmax(v)
+  local k = 1
+  for i = 2, #v do if v[i] > v[k] then k = i end end
+  return k
+end
+
+--- certify.image{...} -> { logits, predicted, balls = {...}, margins = {...} }
+function certify.image(a)
+  if type(a) ~= "table" then error("certify.image: options table expected", 2) end
+  local net, x, label = a.network, a.x, a.label
+  if net == nil or type(x) ~= "table" or math.type(label) ~= "integer" then
+    error("certify.image needs network =, x = {pixels} and label = the class (0-based, as in IDX label files)", 2)
+  end
+  local radii = a.radii or { 0.01 }
+  local name = a.relaxation or "lp"
+  local relax = certify.relaxations[name]
+  if not relax then
+    error(sfmt("certify: relaxation '%s' is not available (have: %s); lip.certify.register(\"%s\", fn) adds it",
+      tostring(name), table.concat(certify.names(), ", "), tostring(name)), 2)
+  end
+  local lo_d, hi_d = 0, 1
+  local o = a.options or {}
+  local logits = net:outputs(x)
+  local k = #logits
+  if label < 0 or label >= k then
+    error(sfmt("certify.image: label %d is not a class of a network with %d outputs (0..%d)", label, k, k - 1), 2)
+  end
+  local y = label + 1
+  local predicted = argmax(logits) - 1
+  local out = { logits = logits, predicted = predicted, balls = {}, margins = {} }
+  -- Margins at the image (lowered by the rounding slack), smallest first.
+  local classes, margin, margin_net = {}, {}, {}
+  for j = 1, k do
+    if j ~= y then
+      margin_net[j] = net:with_output { margin = { y, j } }
+      local g = margin_net[j]:forward(x)
+      margin[j] = g - certify.slack(logits[y], logits[j])
+      classes[#classes + 1] = j
+    end
+  end
+  table.sort(classes, function(p, q) if margin[p] ~= margin[q] then return margin[p] < margin[q] end return p < q end)
+  local min_margin = margin[classes[1]]
+  for _, eps in ipairs(radii) do
+    local t0 = lip_module().script.clock()
+    local ball = { eps = eps, margin = min_margin, label = label, predicted = predicted, lps = 0 }
+    if predicted ~= label or not (min_margin > 0) then
+      ball.certified, ball.radius, ball.ratio, ball.status = false, 0.0, 0.0, "misclassified"
+    else
+      local lower, upper = {}, {}
+      for i = 1, #x do
+        lower[i] = math.max(lo_d, x[i] - eps)
+        upper[i] = math.min(hi_d, x[i] + eps)
+      end
+      local box = { lower = lower, upper = upper }
+      local bounds, margins = {}, {}
+      local stopped = false
+      for _, j in ipairs(classes) do
+        if stopped then
+          out.margins[#out.margins + 1] = { eps = eps, class = j - 1, margin = margin[j], status = "skipped (early stop)" }
+          margins[j] = margin[j]
+        else
+          local r = relax(margin_net[j], box, o)
+          ball.lps = ball.lps + 1
+          margins[j], bounds[j] = margin[j], r.bound
+          local row = { eps = eps, class = j - 1, margin = margin[j], bound = r.bound, lbs = r.lbs,
+                        ratio = r.bound and certify.ratio(margin[j], r.bound) or nil, method = r.method,
+                        status = r.status, seconds = r.seconds, rows = r.rows, cols = r.cols }
+          if r.bound and r.lbs and r.lbs > r.bound * (1 + 1e-9) + 1e-12 then
+            row.status = "chain violated"   -- a sampled gradient above the certificate: a bug
+            bounds[j] = nil
+          end
+          if r.bound then row.holds = certify.holds(margin[j], r.bound, eps) end
+          out.margins[#out.margins + 1] = row
+          if a.early_stop and not (r.bound and row.holds) then stopped = true end
+        end
+      end
+      local ok, radius, worst = certify.ball(margins, bounds, eps)
+      ball.certified, ball.worst_class = ok, worst and worst - 1
+      if stopped then
+        ball.status, ball.radius = "not certified (early stop)", nil
+      else
+        ball.radius = radius
+        ball.status = ok and "certified" or (radius and "not certified" or "uncertified")
+      end
+      -- The ratio over all classes (for certified_at); nil when a bound is missing.
+      if radius and not stopped then
+        local m = math.huge
+        for j, mj in pairs(margins) do m = math.min(m, certify.ratio(mj, bounds[j])) end
+        ball.ratio = m
+      end
+    end
+    ball.seconds = lip_module().script.clock() - t0
+    out.balls[#out.balls + 1] = ball
+  end
+  return out
+end
+doc(certify.image, [==[
+lip.certify.image{ network = net, x = {pixels}, label = y (0-based), radii = {0.01, ...},
+                   relaxation = "lp"|"ubp"|"best"|<registered>, options = {degree, family,
+                   time_limit, samples, seed}, early_stop = false } -> result
+For each radius ε (an ℓ∞ ball around x, clipped to [0,1]) and each class j ≠ y: a certified
+Lipschitz bound L_j of the margin f_y − f_j on the ball and the margin at x. result.balls[k] =
+{ eps, certified (margin_j > L_j·ε for all j), radius (min(min_j margin_j/L_j, ε): the
+certified radius), ratio (min_j margin_j/L_j), margin (the smallest), predicted, worst_class,
+status, seconds, lps }; result.margins = one row per (ε, j) with margin, bound, lbs, ratio,
+holds, method, status. A misclassified image is not certified (radius 0) and costs no LP.
+early_stop: at each ε, stop at the first class that fails (certified stays exact; the radius
+is then not computed).]==], "image")
+
+return certify
