@@ -114,7 +114,7 @@ local rows = lip.shard.run(o, { name = name, items = items, estimate = estimate,
     for _, b in ipairs(r.balls) do
       out[#out + 1] = { row = "ball", image = i, label = y, predicted = r.predicted, eps = b.eps, margin = b.margin,
         certified = b.certified, radius = b.radius, ratio = b.ratio, worst_class = b.worst_class,
-        status = b.status, lps = b.lps, seconds = b.seconds }
+        status = b.status, lps = b.lps, seconds = b.seconds, cpu_seconds = b.cpu_seconds }
       if not o.quiet then
         print(string.format("  image %d (class %d, predicted %d) eps %g: %-26s margin %.4g  radius %s  %d LPs  %.2fs",
           i, y, r.predicted, b.eps, b.status, b.margin, b.radius and string.format("%.4g", b.radius) or "-", b.lps, b.seconds))
@@ -136,12 +136,12 @@ for _, r in ipairs(rows) do
     balls[#balls + 1] = r
     local p = per_image[r.image]
     if not p then
-      p = { image = r.image, label = r.label, predicted = r.predicted, balls = {}, seconds = 0, lps = 0, radius = 0.0 }
+      p = { image = r.image, label = r.label, predicted = r.predicted, balls = {}, seconds = 0, cpu = 0, lps = 0, radius = 0.0 }
       per_image[r.image] = p
       order[#order + 1] = r.image
     end
     p.balls[#p.balls + 1] = { eps = r.eps, ratio = r.ratio }
-    p.seconds, p.lps = p.seconds + r.seconds, p.lps + r.lps
+    p.seconds, p.cpu, p.lps = p.seconds + r.seconds, p.cpu + r.cpu_seconds, p.lps + r.lps
     if r.radius and r.radius > p.radius then p.radius = r.radius end
     if r.radius == nil and r.status ~= "misclassified" then p.radius_incomplete = true end
   else
@@ -152,7 +152,7 @@ local images_rows = {}
 for _, i in ipairs(order) do
   local p = per_image[i]
   local row = { image = i, label = p.label, predicted = p.predicted, correct = p.label == p.predicted,
-                certified_radius = p.radius, lps = p.lps, seconds = p.seconds }
+                certified_radius = p.radius, lps = p.lps, seconds = p.seconds, cpu_seconds = p.cpu }
   if p.radius_incomplete then row.note = "radius from complete balls only (early stop or a missing bound)" end
   for _, e in ipairs(o.radii) do row["certified@" .. e] = certify.certified_at(p.balls, e) end
   images_rows[#images_rows + 1] = row
@@ -165,20 +165,21 @@ for _, r in ipairs(images_rows) do
 end
 local accuracy = {}
 for _, e in ipairs(o.radii) do
-  local c, secs, lps = 0, 0, 0
+  local c, secs, cpu, lps = 0, 0, 0, 0
   for _, b in ipairs(balls) do
-    if b.eps == e then secs, lps = secs + b.seconds, lps + b.lps end
+    if b.eps == e then secs, cpu, lps = secs + b.seconds, cpu + b.cpu_seconds, lps + b.lps end
   end
   for _, i in ipairs(order) do if certify.certified_at(per_image[i].balls, e) then c = c + 1 end end
   accuracy[#accuracy + 1] = { eps = e, images = n, clean_accuracy = correct / n, certified = c,
-    certified_accuracy = c / n, seconds_per_image = secs / n, lps = lps,
+    certified_accuracy = c / n, seconds_per_image = secs / n, cpu_seconds_per_image = cpu / n, lps = lps,
     relaxation = o.relaxation == "lp" and string.format("lp (LiPopt-%d %s)", o.degree, o.family) or o.relaxation }
 end
 
 local acc_columns = { { key = "eps", title = "ε" }, { key = "images", title = "images" },
   { key = "clean_accuracy", title = "clean acc.", format = "%.3f" }, { key = "certified", title = "certified" },
   { key = "certified_accuracy", title = "certified acc.", format = "%.3f" },
-  { key = "seconds_per_image", title = "s / image", format = "%.2f" }, { key = "lps", title = "LPs" },
+  { key = "seconds_per_image", title = "s / image", format = "%.2f" },
+  { key = "cpu_seconds_per_image", title = "CPU s / image", format = "%.2f" }, { key = "lps", title = "LPs" },
   { key = "relaxation", title = "relaxation" } }
 local img_columns = { { key = "image", title = "image" }, { key = "label", title = "label" },
   { key = "predicted", title = "predicted" }, { key = "certified_radius", title = "certified radius" } }
@@ -192,14 +193,14 @@ print(report.table(accuracy, acc_columns))
 local stem = o.out .. "/" .. name
 report.csv(stem .. "-images.csv", images_rows, { "image", "label", "predicted", "correct", "certified_radius",
   (function() local t = {} for _, e in ipairs(o.radii) do t[#t + 1] = "certified@" .. e end return table.unpack(t) end)(),
-  "lps", "seconds", "note" })
+  "lps", "seconds", "cpu_seconds", "note" })
 local ball_columns = { "image", "label", "predicted", "eps", "margin", "certified", "radius", "ratio", "worst_class",
-  "status", "lps", "seconds" }
+  "status", "lps", "seconds", "cpu_seconds" }
 report.csv(stem .. "-balls.csv", balls, ball_columns)
 report.csv(stem .. "-margins.csv", margins, { "image", "label", "eps", "class", "margin", "bound", "lbs", "ratio",
   "holds", "method", "status", "seconds", "lp_rows", "lp_cols" })
 report.csv(stem .. "-accuracy.csv", accuracy, { "eps", "images", "clean_accuracy", "certified", "certified_accuracy",
-  "seconds_per_image", "lps", "relaxation" })
+  "seconds_per_image", "cpu_seconds_per_image", "lps", "relaxation" })
 report.write(stem .. "-accuracy.md", report.markdown(accuracy, acc_columns) .. "\n")
 report.json(stem .. ".json", { options = o, model = o.model, activation = act, accuracy = accuracy,
   images = images_rows, balls = balls, margins = margins, machine = { seconds = clock() - t_start } })

@@ -704,7 +704,7 @@ local run = guarded(function(o, spec)
   local out = o.out or "."
   local dir = set_dir(out, name)
   local options = work_options(o, spec.not_work)
-  local quiet = spec.quiet or o.quiet
+  local quiet = spec.quiet   -- the scripts' --quiet silences their per-run lines, not these
 
   if o.plan then plan(o, spec, items); return nil end
   if o.merge then
