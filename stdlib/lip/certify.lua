@@ -223,11 +223,18 @@ function certify.image(a)
   end
   table.sort(classes, function(p, q) if margin[p] ~= margin[q] then return margin[p] < margin[q] end return p < q end)
   local min_margin = margin[classes[1]]
-  for _, eps in ipairs(radii) do
+  local sorted = {}
+  for i, e in ipairs(radii) do sorted[i] = e end
+  table.sort(sorted)   -- smallest first: a hopeless ball makes every larger one hopeless
+  local hopeless_at = nil
+  for _, eps in ipairs(sorted) do
     local t0, c0 = lip_module().script.clock(), os.clock()
     local ball = { eps = eps, margin = min_margin, label = label, predicted = predicted, lps = 0 }
     if predicted ~= label or not (min_margin > 0) then
       ball.certified, ball.radius, ball.ratio, ball.status = false, 0.0, 0.0, "misclassified"
+    elseif hopeless_at then
+      ball.certified = false
+      ball.status = sfmt("not certifiable (as at eps %g)", hopeless_at)
     else
       local lower, upper = {}, {}
       for i = 1, #x do
@@ -238,9 +245,20 @@ function certify.image(a)
       local bounds, margins = {}, {}
       local stopped = false
       for _, j in ipairs(classes) do
+        local pre = nil   -- with early_stop: LBS of this margin on the ball, before any LP
+        if not stopped and a.early_stop then
+          pre = lip_module().bounds.sampled(margin_net[j], "linf", { samples = o.samples or 200, box = box, seed = o.seed or 0 })
+        end
         if stopped then
           out.margins[#out.margins + 1] = { eps = eps, class = j - 1, margin = margin[j], status = "skipped (early stop)" }
           margins[j] = margin[j]
+        elseif pre and not (margin[j] > pre * eps) then
+          -- A sampled gradient already gives margin <= LBS·eps <= L·eps for every certificate L:
+          -- no Lipschitz bound certifies this ball, nor any larger one. No LP needed.
+          out.margins[#out.margins + 1] = { eps = eps, class = j - 1, margin = margin[j], lbs = pre,
+            status = "not certifiable (margin <= LBS·eps)" }
+          margins[j] = margin[j]
+          stopped, hopeless_at = true, eps
         else
           local r = relax(margin_net[j], box, o)
           ball.lps = ball.lps + 1
@@ -260,7 +278,7 @@ function certify.image(a)
       local ok, radius, worst = certify.ball(margins, bounds, eps)
       ball.certified, ball.worst_class = ok, worst and worst - 1
       if stopped then
-        ball.status, ball.radius = "not certified (early stop)", nil
+        ball.status, ball.radius = hopeless_at and "not certifiable (margin <= LBS·eps)" or "not certified (early stop)", nil
       else
         ball.radius = radius
         ball.status = ok and "certified" or (radius and "not certified" or "uncertified")
@@ -288,6 +306,7 @@ certified radius), ratio (min_j margin_j/L_j), margin (the smallest), predicted,
 status, seconds, cpu_seconds, lps }; result.margins = one row per (ε, j) with margin, bound, lbs, ratio,
 holds, method, status. A misclassified image is not certified (radius 0) and costs no LP.
 early_stop: at each ε, stop at the first class that fails (certified stays exact; the radius
-is then not computed).]==], "image")
+is then not computed); before each LP, a margin with margin_j <= LBS_j·ε (sampled gradients in
+the ball: every certificate is >= LBS) fails without an LP, and so does every larger ball.]==], "image")
 
 return certify

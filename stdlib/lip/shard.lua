@@ -782,6 +782,7 @@ local run = guarded(function(o, spec)
       check_rows(rows, item.key)
       if interrupted_status(rows) then stop_interrupted(" during '" .. item.key .. "' (a solver stopped)") end
       shard.append(path, shard.encode({ key = item.key, index = k, rows = rows }))
+      io.stdout:flush()   -- a job's log shows each finished item at once
       computed = computed + 1
       if spec.progress then spec.progress(resumed + m, #mine) end
     end

@@ -129,4 +129,30 @@ it("random networks: every bound >= sampled gradients in the ball; certified ima
   assert(certified >= 2, "only " .. certified .. " of 6 images certified: the class-keeping check hardly ran")
 end)
 
+it("early_stop (with the LBS pre-check) certifies exactly the balls a full run certifies", function()
+  local hopeless, agree = 0, 0
+  for seed = 11, 18 do
+    local net = lip.nn.random { sizes = { 4, 6, 5, 3 }, activation = seed % 2 == 0 and "elu" or "relu", bias = true, seed = seed }
+    local x = { 0.2 + 0.07 * (seed % 5), 0.5, 0.9 - 0.05 * (seed % 3), 0.3 }
+    local f = net:outputs(x)
+    local y = 1
+    for j = 2, 3 do if f[j] > f[y] then y = j end end
+    local radii = { 0.01, 0.05, 0.2, 0.5 }
+    local opts = { degree = 3, samples = 100 }
+    local full = certify.image { network = net, x = x, label = y - 1, radii = radii, options = opts }
+    local fast = certify.image { network = net, x = x, label = y - 1, radii = radii, options = opts, early_stop = true }
+    local fast_lps, full_lps = 0, 0
+    for k = 1, #radii do
+      assert(full.balls[k].eps == fast.balls[k].eps)
+      assert(full.balls[k].certified == fast.balls[k].certified,
+        "seed " .. seed .. " eps " .. radii[k] .. ": full " .. tostring(full.balls[k].certified) .. ", early stop " .. fast.balls[k].status)
+      fast_lps, full_lps = fast_lps + fast.balls[k].lps, full_lps + full.balls[k].lps
+      if fast.balls[k].status:find("not certifiable") then hopeless = hopeless + 1 end
+      agree = agree + 1
+    end
+    assert(fast_lps <= full_lps)
+  end
+  assert(hopeless >= 2, "the LBS pre-check never decided a ball (" .. hopeless .. ")")
+end)
+
 H.finish()
