@@ -135,10 +135,24 @@ function certify.ratio(margin, bound)
   return margin / bound * DOWN
 end
 
+doc(certify.ratio, [==[
+lip.certify.ratio(margin, bound) -> r
+margin / bound rounded down (the radius one class allows); 0 for margin <= 0, +inf for
+bound = 0 with a positive margin.]==], "ratio")
+
 --- certify.holds(margin, bound, eps) -> margin > bound·eps with the product rounded up.
 function certify.holds(margin, bound, eps)
   return margin > bound * eps * UP
 end
+
+doc(certify.holds, [==[
+lip.certify.holds(margin, bound, eps) -> boolean
+margin > bound·eps with the product rounded up: the class is kept on the ball.]==], "holds")
+doc(certify.slack, [==[
+lip.certify.slack(fy, fj) -> number
+How much margins f_y − f_j are lowered before use: 1e-8·(1 + |f_y| + |f_j|), far above the
+rounding of a double-precision forward pass of networks of this size.]==], "slack")
+doc(certify.names, "lip.certify.names() -> { names }\nThe registered relaxations, sorted.", "names")
 
 --- certify.ball(margins, bounds, eps) -> certified, radius, worst
 -- margins[j] (lowered), bounds[j] (nil = no certificate) for the classes j ≠ y, on a ball of
@@ -176,6 +190,11 @@ function certify.certified_at(balls, eps)
   end
   return false
 end
+
+doc(certify.certified_at, [==[
+lip.certify.certified_at(balls, eps) -> boolean
+True when some ball of radius b >= eps has ratio min_j margin_j/L_j > eps (its bounds hold on
+the smaller ball too). balls = { {eps =, ratio =}, ... } (certify.image's result.balls).]==], "certified_at")
 
 -- ------------------------------------------------------------------------------------------
 -- One image

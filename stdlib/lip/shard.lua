@@ -130,6 +130,15 @@ function shard.encode(value)
   return report.json_encode(tag_floats(value, "$"))
 end
 
+doc(shard.encode, [==[
+lip.shard.encode(value) -> string
+One line of JSON for a row or header: sorted keys, exact numbers, non-finite numbers as
+{"$float": "inf"|"-inf"|"nan"} so that lip.shard.decode gives the same value back.]==], "encode")
+doc(shard.is_error, [==[
+lip.shard.is_error(e) -> message, exit_code | nil
+For an error raised by lip.shard (a refusal with its exit code: 2 for bad options, 1 for bad
+files and failed writes).]==], "is_error")
+
 --- shard.decode(text) -> value: strict JSON (the whole text one value); numbers with a
 -- fraction or exponent are floats, others integers; raises "…at byte N" on malformed text.
 function shard.decode(s)
@@ -265,6 +274,11 @@ function shard.append(path, line)
   local why = (not ok and werr) or (not fok and ferr) or (not sok and serr) or (not cok and cerr)
   if why then fail(1, "cannot write %s: %s (the rows before this one are kept)", path, tostring(why)) end
 end
+
+doc(shard.append, [==[
+lip.shard.append(path, line)
+Appends one line (a newline is added) to path, then flushes and fsyncs it; every step is
+checked and a failure raises "cannot write <path>: <reason>" (exit 1 in scripts).]==], "append")
 
 --- shard.write_atomic(path, text): writes text to a temporary file beside path, checks every
 -- write, flushes, fsyncs and renames it over path. On failure path is left as it was, the
@@ -557,10 +571,18 @@ end
 
 --- Reads every shard file of the set; checks headers against the options and item keys.
 -- Returns rows_by_key (key -> { rows, file, line }), problems (duplicates etc.), files.
-local function collect(dir, name, options, by_key, strict)
+local function collect(dir, name, options, by_key, strict, own)
   local done, files, duplicates, incomplete = {}, shard_files(dir), {}, {}
+  local readable = {}
   for _, f in ipairs(files) do
-    local header, entries, partial = read_shard_file(f.path)
+    local ok, header, entries, partial = pcall(read_shard_file, f.path)
+    if not ok then
+      -- While working, another task's file may be mid-creation or broken: it holds no rows
+      -- this run can trust, so it is skipped here (merge, which is strict, reports it).
+      if strict or f.path == own then error(header, 0) end
+      goto continue
+    end
+    readable[#readable + 1] = f
     if header.name ~= name then
       fail(1, "shard file %s belongs to sweep '%s', not '%s'", f.path, tostring(header.name), name)
     end
@@ -591,7 +613,9 @@ local function collect(dir, name, options, by_key, strict)
         done[e.key] = { rows = e.rows, file = f.path, line = e.line }
       end
     end
+    ::continue::
   end
+  files = readable
   if strict and #duplicates > 0 then
     fail(1, "%d row(s) claimed by two shard files (two runs of the same shard at once?): %s%s; remove one copy",
       #duplicates, concat(duplicates, "; ", 1, math.min(#duplicates, 5)), #duplicates > 5 and "; ..." or "")
@@ -734,8 +758,8 @@ local run = guarded(function(o, spec)
     end
   end
   mkdir_p(dir)
-  local done, _, incomplete = collect(dir, name, options, by_key, false)
   local path = sfmt("%s/shard-%d-of-%d.jsonl", dir, i, n)
+  local done, _, incomplete = collect(dir, name, options, by_key, false, path)
   -- My own file ending in a partial row (killed mid-write): drop that row and redo it.
   for _, f in ipairs(incomplete) do
     if f.path == path then
@@ -746,10 +770,11 @@ local run = guarded(function(o, spec)
     end
   end
   if not read_all(path) then
-    shard.append(path, shard.encode({
+    -- Created whole (temporary file + rename): other tasks never see a file without header.
+    shard.write_atomic(path, shard.encode({
       liplua_shard = 1, name = name, script = arg and arg[0], shard = i, shards = n, items = #items,
       options = options,
-    }))
+    }) .. "\n")
   end
 
   local todo = {}

@@ -217,6 +217,20 @@ it("merge names missing rows and missing shard files; refuses duplicates, corrup
   raises(function() sweep(out, { merge = true }) end, "line 1 is not a liplua shard header")
 end)
 
+it("a worker skips another shard's file that is mid-creation; merge still refuses it", function()
+  local out = tmpdir()
+  sweep(out, { shard = "1/2" })
+  write(out .. "/shards/toy/shard-2-of-2.jsonl", "")   -- shard 2 just opened its file
+  local rows, calls = sweep(out, { shard = "1/2" })
+  assert(rows == nil and #calls == 0, "shard 1 resumes, undisturbed")
+  raises(function() sweep(out, { merge = true }) end, "shard%-2%-of%-2%.jsonl is empty")
+  os.remove(out .. "/shards/toy/shard-2-of-2.jsonl")
+  sweep(out, { shard = "2/2" })
+  local text = read(out .. "/shards/toy/shard-2-of-2.jsonl")
+  assert(text:find('^{"items":7,"liplua_shard":1'), "the header is written whole: " .. text:sub(1, 40))
+  same(sweep(out, { merge = true }), expected_rows())
+end)
+
 it("refuses an empty slice, a bad spec, --fresh on a shard, duplicate keys and non-scalar rows", function()
   local out = tmpdir()
   raises(function() sweep(out, { shard = "8/9" }) end, "shard 8/9 of 'toy' has no work: the sweep has 7 item%(s%); use at most 7 shards")
