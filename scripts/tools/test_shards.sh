@@ -42,6 +42,34 @@ expect merge 0 "merged 8 items of 'random-1hidden' from 3 shard file" "$bin" scr
 if $compare "$out/one" "$out/sh" "${files[@]}" >"$out/cmp.log" 2>&1; then ok "merged = one process"; else bad "merged = one process" "$out/cmp.log"; fi
 expect merge-option 0 "wrote" "$bin" scripts/paper/random_networks.lua --merge --out "$out/sh"
 
+# The certification script: one process vs two shards + merge, and its rows checked against
+# the definition (certified at eps iff margin_j > L_j·eps for every class j; radius = min(eps,
+# min_j margin_j / L_j)), recomputed here from the margin rows.
+cert=(scripts/paper/certify.lua --images 1-2 --radii 0.0005,0.001 --samples 50 --quiet)
+cstem=certify-fashion-mnist-300-100-relu-pruned
+expect certify-one 0 "wrote" "$bin" "${cert[@]}" --out "$out/c1"
+expect certify-shard-1 0 "shard 1/2 done" "$bin" "${cert[@]}" --shard 1/2 --out "$out/c2"
+expect certify-shard-2 0 "shard 2/2 done" "$bin" "${cert[@]}" --shard 2/2 --out "$out/c2"
+expect certify-merge 0 "wrote" "$bin" scripts/tools/merge.lua "$out/c2"
+if $compare "$out/c1" "$out/c2" "$cstem-balls.csv" "$cstem-margins.csv" "$cstem-accuracy.csv" >"$out/cmp-c.log" 2>&1; then
+  ok "certify: merged = one process"; else bad "certify: merged = one process" "$out/cmp-c.log"; fi
+python3 - "$out/c1/$cstem-balls.csv" "$out/c1/$cstem-margins.csv" >"$out/c-def.log" 2>&1 <<'PY2' && ok "certify: rows follow the definition" || bad "certify: rows follow the definition" "$out/c-def.log"
+import csv, sys
+balls = list(csv.DictReader(open(sys.argv[1])))
+margins = list(csv.DictReader(open(sys.argv[2])))
+assert len(balls) == 4, len(balls)
+for b in balls:
+    ms = [m for m in margins if m["image"] == b["image"] and m["eps"] == b["eps"]]
+    assert len(ms) == 9, (b, len(ms))
+    eps = float(b["eps"])
+    holds = all(float(m["margin"]) > float(m["bound"]) * eps for m in ms)
+    assert (b["certified"] == "true") == holds, b
+    r = min(eps, min(float(m["margin"]) / float(m["bound"]) for m in ms))
+    assert abs(float(b["radius"]) - r) <= 1e-12 * r, (b["radius"], r)
+    assert all(float(m["lbs"]) <= float(m["bound"]) for m in ms)
+print("checked", len(balls), "balls")
+PY2
+
 # 2. Slurm's variables select the shard (task 2 of an array 1-2 is shard 2/2: items 2, 4, 6, 8).
 SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=2 SLURM_ARRAY_TASK_COUNT=2 \
   expect slurm-env 0 "shard 2/2 done \(4 items computed" "$bin" "${rn[@]}" --out "$out/env"
