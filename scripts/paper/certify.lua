@@ -116,7 +116,7 @@ local rows = lip.shard.run(o, { name = name, items = items, estimate = estimate,
         certified = b.certified, radius = b.radius, ratio = b.ratio, worst_class = b.worst_class,
         status = b.status, lps = b.lps, seconds = b.seconds, cpu_seconds = b.cpu_seconds }
       if not o.quiet then
-        print(string.format("  image %d (class %d, predicted %d) eps %g: %-26s margin %.4g  radius %s  %d LPs  %.2fs",
+        print(string.format("  image %d (class %d, predicted %d) eps %g: %-26s margin %.4g  radius %s  %d bounds  %.2fs",
           i, y, r.predicted, b.eps, b.status, b.margin, b.radius and string.format("%.4g", b.radius) or "-", b.lps, b.seconds))
       end
     end
@@ -179,7 +179,7 @@ local acc_columns = { { key = "eps", title = "ε" }, { key = "images", title = "
   { key = "clean_accuracy", title = "clean acc.", format = "%.3f" }, { key = "certified", title = "certified" },
   { key = "certified_accuracy", title = "certified acc.", format = "%.3f" },
   { key = "seconds_per_image", title = "s / image", format = "%.2f" },
-  { key = "cpu_seconds_per_image", title = "CPU s / image", format = "%.2f" }, { key = "lps", title = "LPs" },
+  { key = "cpu_seconds_per_image", title = "CPU s / image", format = "%.2f" }, { key = "lps", title = "bounds" },
   { key = "relaxation", title = "relaxation" } }
 local img_columns = { { key = "image", title = "image" }, { key = "label", title = "label" },
   { key = "predicted", title = "predicted" }, { key = "certified_radius", title = "certified radius" } }
