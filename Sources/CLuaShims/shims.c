@@ -78,4 +78,7 @@ void liplua_reset_signals(void) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    /* Past a file-size limit (ulimit -f) a write fails with EFBIG, which liplua reports and
+       turns into a non-zero exit, instead of the process being killed mid-file. */
+    signal(SIGXFSZ, SIG_IGN);
 }

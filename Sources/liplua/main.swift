@@ -39,7 +39,9 @@ func usage(_ badOption: String?) -> String {
 
 func writeError(_ s: String) {
     fflush(nil)
-    FileHandle.standardError.write((s.hasSuffix("\n") ? s : s + "\n").data(using: .utf8)!)
+    // The throwing write: a full disk or a file-size limit on stderr must not trap (the
+    // non-throwing FileHandle.write does), the exit code already tells the failure.
+    try? FileHandle.standardError.write(contentsOf: Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
 }
 
 func finish(_ code: Int32) -> Never {

@@ -8,7 +8,7 @@ local lip = require "lip"
 local report = lip.report
 local clock = lip.script.clock
 
-local o = lip.script.options(arg, {
+local o = lip.shard.parse(arg, {   -- plus --shard i/n, --merge, --fresh, --plan (lip.shard)
   usage = "liplua scripts/paper/mnist.lua [options]",
   description = "LiPopt-k vs UBP and LBS on a pruned 784-300-100-10 network, globally and around test images.",
   { "model", "string", lip.script.dir() .. "/../../models/fashion-mnist-300-100-relu-pruned.safetensors", "network file (safetensors, npz or JSON)" },
@@ -52,7 +52,7 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
   local info = p:info()
   print(string.format("%s: p has %d terms in %d variables", label, info.terms, info.variables))
   for _, k in ipairs(skip_lipopt and {} or o.degrees) do
-    local ok, r = pcall(lip.hierarchy.krivine, p, { degree = k, products = o.family, time_limit = o.budget })
+    local ok, r = lip.shard.pcall(lip.hierarchy.krivine, p, { degree = k, products = o.family, time_limit = o.budget })
     local row = { setting = label, method = string.format("LiPopt-%d %s", k, o.family) }
     if ok then
       row.kind = r.status == "optimal" and "certificate" or ("certificate (" .. r.status .. ")")
@@ -72,7 +72,18 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
 end
 
 local n = net:sizes()[1]
-if not o.no_global then
+-- The sweep's items (the global setting, then one per image); lip.shard runs this process's
+-- slice, resumes, or merges the shards' rows.
+local items = {}
+if not o.no_global then items[#items + 1] = { key = "global" } end
+for i = 1, o.images > 0 and math.min(o.images, lip.data.idx(o.data).shape[1]) or 0 do
+  items[#items + 1] = { key = "image " .. i, image = i }
+end
+local all = lip.shard.run(o, { name = "mnist", items = items,
+  estimate = function(item) return #o.degrees * o.budget + 10, nil end,
+  work = function(item)
+rows = {}
+if item.key == "global" then
   local lo, hi = {}, {}
   for i = 1, n do lo[i], hi[i] = 0, 1 end
   local images = lip.data.idx(o.data)
@@ -81,9 +92,9 @@ if not o.no_global then
   run("global", { problem = lip.lipschitz_problem { network = net, norm = "linf" } }, { lower = lo, upper = hi }, nil,
       o.no_global_lipopt, points)
 end
-if o.images > 0 then
+if item.image then
   local images = lip.data.idx(o.data)
-  for i = 1, math.min(o.images, images.shape[1]) do
+  for i = item.image, item.image do
     local x = lip.data.image(images, i)
     local box = { center = x, radius = o.radius }
     local lo, hi = {}, {}
@@ -92,6 +103,10 @@ if o.images > 0 then
     run(string.format("image %d, eps %g", i, o.radius), { problem = problem, input_box = box }, { lower = lo, upper = hi }, { 0, 1 })
   end
 end
+return rows
+end })
+if not all then return end   -- a shard of several (merge later) or --plan
+rows = all
 
 local columns = { { key = "setting", title = "setting" }, { key = "method", title = "method" },
   { key = "kind", title = "kind" }, { key = "bound", title = "bound" }, { key = "solver_value", title = "solver value" },
@@ -102,7 +117,7 @@ print(report.table(rows, columns))
 local stem = o.out .. "/mnist"
 report.csv(stem .. ".csv", rows, { "setting", "method", "kind", "bound", "solver_value", "rows", "columns", "nonzeros", "seconds", "note" })
 report.json(stem .. ".json", { options = o, model = o.model, activation = act, rows = rows, seconds = clock() - t0 })
-local fh = io.open(stem .. ".md", "w"); fh:write(report.markdown(rows, columns), "\n"); fh:close()
+report.write(stem .. ".md", report.markdown(rows, columns) .. "\n")
 -- Plot: bound per setting and method (settings on the x axis).
 local settings, index = {}, {}
 for _, r in ipairs(rows) do if not index[r.setting] then settings[#settings + 1] = r.setting; index[r.setting] = #settings end end

@@ -10,7 +10,7 @@ local lip = require "lip"
 local report = lip.report
 local clock = lip.script.clock
 
-local o = lip.script.options(arg, {
+local o = lip.shard.parse(arg, {   -- plus --shard i/n, --merge, --fresh, --plan (lip.shard)
   usage = "liplua scripts/paper/random_networks.lua [options]",
   description = "LiPopt-k vs the product bound (UBP) and the sampled lower bound (LBS) on random ELU networks.",
   { "hidden", "integer", 1, "hidden layers (1 or 2); every layer has the same width" },
@@ -38,11 +38,6 @@ end
 if o.hidden ~= 1 and o.hidden ~= 2 then io.stderr:write("--hidden must be 1 or 2\n"); os.exit(2) end
 lip.script.mkdir(o.out)
 
-local runs = {}        -- one row per (network, method)
-local function add(row) runs[#runs + 1] = row end
-
-local total = #o.widths * #o.sparsities * o.nets
-local done = 0
 local t_start = clock()
 local methods = { "LBS", "UBP" }
 for _, k in ipairs(o.degrees) do
@@ -52,10 +47,23 @@ end
 print(string.format("random networks: %d hidden layer(s), widths %s, sparsities %s, %d networks each, degrees %s, families %s, budget %gs",
   o.hidden, table.concat(o.widths, ","), table.concat(o.sparsities, ","), o.nets,
   table.concat(o.degrees, ","), table.concat(o.families, ","), o.budget))
+-- The sweep's items (one network each); lip.shard runs this process's slice and resumes.
+local items = {}
 for _, width in ipairs(o.widths) do
   for _, s in ipairs(o.sparsities) do
     for n = 0, o.nets - 1 do
-      local seed = o.first_seed + n
+      items[#items + 1] = { key = string.format("w=%d s=%d seed=%d", width, s, o.first_seed + n),
+                            width = width, s = s, seed = o.first_seed + n }
+    end
+  end
+end
+local runs = lip.shard.run(o, { name = string.format("random-%dhidden", o.hidden), items = items,
+  estimate = function() return #o.degrees * #o.families * o.budget + 5, nil end,
+  progress = function(i, n) report.progress(i, n, "networks") end,
+  work = function(item)
+      local out = {}        -- one row per (network, method)
+      local function add(row) out[#out + 1] = row end
+      local width, s, seed = item.width, item.s, item.seed
       local sizes = { width }
       for _ = 1, o.hidden do sizes[#sizes + 1] = width end
       sizes[#sizes + 1] = 1
@@ -78,7 +86,7 @@ for _, width in ipairs(o.widths) do
       for _, k in ipairs(o.degrees) do
         for _, fam in ipairs(o.families) do
           local method = string.format("LiPopt-%d %s", k, fam)
-          local ok, r = pcall(lip.hierarchy.krivine, problem, { degree = k, products = fam, time_limit = o.budget,
+          local ok, r = lip.shard.pcall(lip.hierarchy.krivine, problem, { degree = k, products = fam, time_limit = o.budget,
                                                                       max_columns = o.max_columns })
           if ok then
             local status = r.status == "optimal" and "certified" or r.status
@@ -98,11 +106,9 @@ for _, width in ipairs(o.widths) do
           end
         end
       end
-      done = done + 1
-      report.progress(done, total, "networks")
-    end
-  end
-end
+      return out
+  end })
+if not runs then return end   -- a shard of several (merge later) or --plan
 
 -- Summary per (width, sparsity, method): mean and median bound and time over the networks.
 local function median(xs)
@@ -149,9 +155,7 @@ report.csv(stem .. "-runs.csv", runs, { "hidden", "width", "sparsity", "seed", "
 report.csv(stem .. "-summary.csv", summary, { "hidden", "width", "sparsity", "method", "kind", "mean", "median", "mean_seconds", "completed" })
 report.json(stem .. ".json", { options = o, runs = runs, summary = summary,
   machine = { seconds = clock() - t_start } })
-local fh = io.open(stem .. "-summary.md", "w")
-fh:write(report.markdown(summary, columns), "\n")
-fh:close()
+report.write(stem .. "-summary.md", report.markdown(summary, columns) .. "\n")
 
 -- Plots: mean bound versus sparsity per method (one plot per width), and bound versus time.
 for _, width in ipairs(o.widths) do

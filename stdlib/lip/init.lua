@@ -21,6 +21,8 @@ lip._modules = {
   script    = "command-line options and helpers for experiment scripts",
   relaxation = "the registry of relaxations (lp, sdp, ...) and their shared result",
   options   = "option lists declared once, composed and checked",
+  shard     = "sharded, resumable sweeps: --shard i/n, Slurm arrays, merging",
+  certify   = "certified robustness of test images from local Lipschitz bounds",
 }
 
 setmetatable(lip, {

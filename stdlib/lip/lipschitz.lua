@@ -16,6 +16,7 @@ M.baseline_options = options.spec {
   { "samples", "integer", "points for LBS", "10000" },
   { "seed", "integer", "seed for LBS", "0" },
   { "exact", "boolean", "also the exact maximum of p by vertex enumeration (tiny problems)", "false" },
+  { "quiet", "boolean", "no progress display (passed to relaxations that take it)", "false" },
 }
 
 --- The relaxations a call asks for.
@@ -63,8 +64,19 @@ function M.lipschitz(o)
   end
 
   -- Baselines.
-  local box = all.input_box
-  if box == nil then
+  -- LBS samples the domain of the bound: the input box clipped to the data domain (the bound
+  -- holds there only), or a wide box for the global constant.
+  local box
+  if all.input_box then
+    local ib = all.input_box
+    local lo, hi = {}, {}
+    for i = 1, net:sizes()[1] do
+      lo[i] = ib.lower and ib.lower[i] or (ib.center[i] - ib.radius)
+      hi[i] = ib.upper and ib.upper[i] or (ib.center[i] + ib.radius)
+      if all.domain then lo[i], hi[i] = math.max(lo[i], all.domain[1]), math.min(hi[i], all.domain[2]) end
+    end
+    box = { lower = lo, upper = hi }
+  else
     local lo, hi = {}, {}
     for i = 1, net:sizes()[1] do lo[i], hi[i] = -5, 5 end
     box = { lower = lo, upper = hi }

@@ -199,14 +199,43 @@ function report.markdown(rows, columns, options)
   return concat(lines, "\n")
 end
 
-local function write_file(path, text, caller)
-  local fh, err = io.open(path, "w")
-  if not fh then
-    error(caller .. ": cannot write " .. tostring(path) .. ": " .. tostring(err)
-      .. " (does the directory exist?)", 3)
+-- Atomic, checked writes: a temporary file beside `path`, every write, the flush, the fsync
+-- (liplua's _lip.fsync, when present) and the close checked, then a rename over `path`. On
+-- failure `path` keeps its earlier content and the temporary file is removed.
+local function atomic_write(path, text)
+  if type(path) ~= "string" or path == "" then return nil, "a file path is needed, got " .. tostring(path) end
+  local tmp = sfmt("%s.tmp-%x%06x", path, os.time(), math.random(0, 0xffffff))
+  local fh, err = io.open(tmp, "wb")
+  if not fh then return nil, "cannot write " .. path .. ": " .. tostring(err) .. " (does the directory exist?)" end
+  local ok, why = fh:write(text)
+  if ok then ok, why = fh:flush() end
+  local native = package.loaded["_lip"]
+  if ok and type(native) == "table" and type(native.fsync) == "function" then ok, why = native.fsync(fh) end
+  local cok, cwhy = fh:close()
+  if ok and not cok then ok, why = nil, cwhy end
+  if ok then ok, why = os.rename(tmp, path) end
+  if not ok then
+    os.remove(tmp)
+    return nil, "cannot write " .. path .. ": " .. tostring(why) .. " (the file is unchanged)"
   end
-  fh:write(text)
-  fh:close()
+  return true
+end
+
+local function write_file(path, text, caller)
+  local ok, err = atomic_write(path, text)
+  if not ok then error(caller .. ": " .. err, 3) end
+end
+
+doc("write", [==[
+report.write(path, text) -> path
+  Writes text to path atomically (a temporary file in the same folder, renamed over path)
+  with every write, the flush, the fsync and the close checked. report.csv, json and
+  svg_plot write this way. A failure raises "report.write: cannot write <path>: <reason>"
+  and leaves an earlier file untouched: a script never says "wrote" for a broken file.]==])
+function report.write(path, text)
+  if type(text) ~= "string" then error("report.write: text must be a string, got " .. type(text), 2) end
+  write_file(path, text, "report.write")
+  return path
 end
 
 local function csv_field(s)

@@ -12,5 +12,6 @@ extension LuaVM {
         installProblems()
         installBounds()
         installHierarchy()
+        installFiles()
     }
 }
