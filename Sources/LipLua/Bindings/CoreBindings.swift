@@ -1,6 +1,7 @@
 import CLua
 import Foundation
 import LipCore
+import LipIO
 
 // The `_lip.nn`, `_lip.act`, `_lip.norm`, `_lip.poly`, `_lip.problem`, `_lip.bounds` and
 // `_lip.data` native modules: LipCore's networks, activations, norms, polynomials, problems
