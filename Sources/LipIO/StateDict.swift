@@ -317,7 +317,7 @@ enum StateDict {
                     let sortedCands = cands.map(show).sorted()
                     var why: String
                     switch fileOrder {
-                    case .sortedByWriter: why = "the file's tensor order is the safetensors writer's sort by name, not the model's"
+                    case .sortedByWriter: why = "the file's tensor order is no help (the safetensors writer sorts tensors by name)"
                     case .informative(let w): why = "\(w) does not settle it"
                     }
                     if hints.count > 1 && !agree { why += "; " + hints.map { "\($0.0) gives \(show($0.1))" }.joined(separator: ", ") }
