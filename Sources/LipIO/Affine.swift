@@ -71,13 +71,13 @@ struct AffineMap {
 func sparseProduct(_ A: SparseMatrix, _ B: SparseMatrix, what: String, limits: ReadLimits, source: String) throws -> SparseMatrix {
     precondition(A.cols == B.rows)
     // Upper bound of the result's nonzeros, capped per row by B.cols.
-    var estimate = 0
+    var estimate = 0.0
     for i in 0..<A.rows {
-        var r = 0
-        for p in A.rowStart[i]..<A.rowStart[i + 1] { let k = A.columns[p]; r += B.rowStart[k + 1] - B.rowStart[k] }
-        estimate += Swift.min(r, B.cols)
+        var r = 0.0
+        for p in A.rowStart[i]..<A.rowStart[i + 1] { let k = A.columns[p]; r += Double(B.rowStart[k + 1] - B.rowStart[k]) }
+        estimate += Swift.min(r, Double(B.cols))
     }
-    try limits.claim(estimate * 16 + A.rows * 8, "composing \(what) with the preceding linear map (\(A.rows) × \(B.cols), up to \(estimate) nonzeros)", source: source)
+    try limits.claim(estimate * 16 + Double(A.rows) * 8, "composing \(what) with the preceding linear map (\(A.rows) × \(B.cols), up to \(estimate) nonzeros)", source: source)
     var acc = [Double](repeating: 0, count: B.cols)
     var mark = [Bool](repeating: false, count: B.cols)
     var touched: [Int] = []
@@ -174,7 +174,7 @@ func unrollConv(weight: [Double], weightShape: [Int], bias: [Double]?, input: [I
     let rows = try sized(source) { try CheckedSize.product([M, OH, OW], what: "\(what) output") }
     let perRow = try sized(source) { try CheckedSize.product([Cg, kH, kW], what: "\(what) window") }
     let bound = try sized(source) { try CheckedSize.product([rows, perRow], what: "\(what) unrolled nonzeros") }
-    try limits.claim(bound * 16 + rows * 8, "unrolling \(what) to a \(rows) × \(C * H * W) sparse matrix (up to \(bound) nonzeros)", source: source)
+    try limits.claim(Double(bound) * 16 + Double(rows) * 8, "unrolling \(what) to a \(rows) × \(C * H * W) sparse matrix (up to \(bound) nonzeros)", source: source)
     var rs = [Int](), cs = [Int](), vs = [Double]()
     rs.reserveCapacity(rows + 1); cs.reserveCapacity(bound); vs.reserveCapacity(bound)
     rs.append(0)
@@ -228,7 +228,7 @@ func unrollConvTranspose(weight: [Double], weightShape: [Int], bias: [Double]?, 
     let (kH, kW) = gg.k
     let rows = try sized(source) { try CheckedSize.product([M, OH, OW], what: "\(what) output") }
     let bound = try sized(source) { try CheckedSize.product([C, H, W, Mg, kH, kW], what: "\(what) unrolled nonzeros") }
-    try limits.claim(bound * 16 + rows * 8, "unrolling \(what) to a \(rows) × \(C * H * W) sparse matrix (up to \(bound) nonzeros)", source: source)
+    try limits.claim(Double(bound) * 16 + Double(rows) * 8, "unrolling \(what) to a \(rows) × \(C * H * W) sparse matrix (up to \(bound) nonzeros)", source: source)
     var rs = [0], cs = [Int](), vs = [Double]()
     var row: [(Int, Double)] = []
     for m in 0..<M {
@@ -283,7 +283,7 @@ func unrollAveragePool(input: [Int], geometry g: WindowGeometry, countIncludePad
     let (kH, kW) = gg.k
     let rows = try sized(source) { try CheckedSize.product([C, OH, OW], what: "\(what) output") }
     let bound = try sized(source) { try CheckedSize.product([rows, kH, kW], what: "\(what) unrolled nonzeros") }
-    try limits.claim(bound * 16 + rows * 8, "unrolling \(what) (up to \(bound) nonzeros)", source: source)
+    try limits.claim(Double(bound) * 16 + Double(rows) * 8, "unrolling \(what) (up to \(bound) nonzeros)", source: source)
     var rs = [0], cs = [Int](), vs = [Double]()
     for c in 0..<C {
         for oy in 0..<OH {

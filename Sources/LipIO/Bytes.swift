@@ -24,8 +24,10 @@ public struct ReadLimits: Sendable {
     public static var standard: ReadLimits { ReadLimits() }
 
     /// Checks `bytes` against the budget; the message names `what`.
-    func claim(_ bytes: Int, _ what: String, source: String) throws {
-        do { try budget.check(Double(bytes), what: what, advice: "raise the memory budget (max_memory) if the file is genuine") }
+    func claim(_ bytes: Int, _ what: String, source: String) throws { try claim(Double(bytes), what, source: source) }
+    /// `claim` for an estimate computed in floating point (no overflow for absurd sizes).
+    func claim(_ bytes: Double, _ what: String, source: String) throws {
+        do { try budget.check(bytes, what: what, advice: "raise the memory budget (max_memory) if the file is genuine") }
         catch let e as SizeError { throw NetworkFileError.size("\(source): \(e.message)") }
     }
 

@@ -228,7 +228,7 @@ public enum IDXFile {
                 }
                 do {
                     try limits.checkInflate(compressed: fileSize, declared: total, what: "the IDX data", source: path)
-                    try limits.claim(type == .uint8 ? total : Swift.max(total, count / type.size * 8), "the IDX array", source: path)
+                    try limits.claim(type == .uint8 ? Double(total) : Swift.max(Double(total), Double(count / type.size) * 8), "the IDX array", source: path)
                 } catch { throw IDXError.tooLarge(path: path, shape: shape) }
                 cap = total + 1   // one byte more, to report trailing data
                 capKnown = true

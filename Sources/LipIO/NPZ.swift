@@ -95,8 +95,8 @@ public enum NPZ {
             let arrName = name.hasSuffix(".npy") ? String(name.dropLast(4)) : name
             guard names.insert(arrName).inserted else { throw bad("member '\(name)' appears twice") }
             let t = try parseNPY(raw, name: arrName, source: source, limits: limits)
-            decoded = try sized(source) { try CheckedSize.sum(decoded, t.values.count * 8, what: "decoded arrays") }
-            try limits.claim(decoded, "decoding the arrays", source: source)
+            decoded = try sized(source) { try CheckedSize.sum(decoded, t.values.count, what: "decoded arrays") }
+            try limits.claim(Double(decoded) * 8, "decoding the arrays", source: source)
             out.append(t)
         }
         return out
@@ -182,7 +182,7 @@ public enum NPZ {
         guard b.count - start >= nbytes else {
             throw bad("data has \(b.count - start) bytes, shape \(shape) of '\(dt)' needs \(nbytes); the file is truncated")
         }
-        try limits.claim(count * 8, "array '\(name)'", source: source)
+        try limits.claim(Double(count) * 8, "array '\(name)'", source: source)
         var values = decodeFloats(b, from: start, count: count, kind: kind, bigEndian: bigEndian)
         if fortran && shape.count >= 2 {
             // column-major → row-major

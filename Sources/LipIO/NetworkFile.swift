@@ -241,7 +241,7 @@ func assemble(stages: [(map: AffineMap, inShape: [Int], outShape: [Int])], activ
     for (k, s) in stages.enumerated() {
         let L = try s.map.layer(activation: k < activations.count ? activations[k] : nil)
         total += L.matrix.nonzeroCount + (L.bias?.count ?? 0)
-        try options.limits.claim(total * 8, "the network's \(total) parameters", source: source)
+        try options.limits.claim(Double(total) * 8, "the network's \(total) parameters", source: source)
         layers.append(L)
         reports.append(LayerReport(index: k + 1, parts: s.map.parts.isEmpty ? ["identity"] : s.map.parts, inputShape: s.inShape,
                                    outputShape: s.outShape, rows: L.outputSize, cols: L.inputSize, nonzeros: L.matrix.nonzeroCount,

@@ -58,7 +58,7 @@ public enum NetworkJSON {
                 guard let rs = rowsV.array else { throw NetworkFileError.malformed("\(source): layer \(l) weight must be an array of rows") }
                 let cols = rs.first?.array?.count ?? 0
                 var values: [Double] = []
-                try options.limits.claim(rs.count * cols * 16, "layer \(l)", source: source)
+                try options.limits.claim(Double(rs.count) * Double(cols) * 16, "layer \(l)", source: source)
                 values.reserveCapacity(rs.count * cols)
                 for (i, r) in rs.enumerated() {
                     guard let row = r.array else { throw NetworkFileError.malformed("\(source): layer \(l) weight row \(i + 1) is not an array") }
@@ -73,7 +73,9 @@ public enum NetworkJSON {
                 }
                 let rows = try index(rv, "layer \(l) sparse rows", below: Int.max), cols = try index(cv, "layer \(l) sparse cols", below: Int.max)
                 guard rows >= 1, cols >= 1 else { throw NetworkFileError.shape("\(source): layer \(l) sparse matrix is \(rows) × \(cols); both sizes must be positive") }
-                let bytes = try sized(source) { try CheckedSize.sum(try CheckedSize.product([rows, 8], what: "layer \(l) rows"), try CheckedSize.product([ev.count, 24], what: "layer \(l) entries"), what: "layer \(l)") }
+                // CSR row starts are built twice (triplets → CSR → SparseMatrix's validated copy), entries
+                // are sorted and copied: 24 bytes a row and 48 an entry cover the peak.
+                let bytes = try sized(source) { try CheckedSize.sum(try CheckedSize.product([rows, 24], what: "layer \(l) rows"), try CheckedSize.product([ev.count, 48], what: "layer \(l) entries"), what: "layer \(l)") }
                 try options.limits.claim(bytes, "layer \(l) (sparse \(rows) × \(cols))", source: source)
                 var trip: [(Int, Int, Double)] = []
                 trip.reserveCapacity(ev.count)
@@ -98,7 +100,7 @@ public enum NetworkJSON {
                 actNames.append(n)
             } else { actNames.append(nil) }
             total += M.nonzeroCount
-            try options.limits.claim(total * 16, "the network", source: source)
+            try options.limits.claim(Double(total) * 16, "the network", source: source)
             if let p = prevShape, p.reduce(1, *) != M.cols {
                 throw NetworkFileError.shape("\(source): layer \(l) takes \(M.cols) inputs but \(k == 0 ? "input_shape \(p) has" : "layer \(k) has") \(p.reduce(1, *)) outputs")
             }

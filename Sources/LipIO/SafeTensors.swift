@@ -139,7 +139,7 @@ public enum SafeTensors {
     /// `input_shape` when known.
     public static func write(_ net: Network, to path: String, dtype: String = "F64", inputShape: [Int]? = nil,
                              limits: ReadLimits = .standard) throws {
-        try limits.claim(net.layers.reduce(0) { $0 + $1.inputSize * $1.outputSize * 8 }, "writing the layers dense", source: path)
+        try limits.claim(net.layers.reduce(0.0) { $0 + Double($1.inputSize) * Double($1.outputSize) * 8 }, "writing the layers dense", source: path)
         try writeFileBytes(try serialize(stateDictTensors(net), metadata: networkMetadata(net, inputShape: inputShape), dtype: dtype), to: path)
     }
 

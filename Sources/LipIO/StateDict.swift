@@ -405,7 +405,7 @@ enum StateDict {
                 try finite(b, source: source, layer: "module '\(m.label)'")
                 bias = b.values
             }
-            try L.claim(rows * cols * 16, "layer '\(m.label)' (\(rows) × \(cols))", source: source)
+            try L.claim(Double(rows) * Double(cols) * 16, "layer '\(m.label)' (\(rows) × \(cols))", source: source)
             let M = try SparseMatrix(rows: rows, cols: cols, dense: w.values)
             try map.then(M, bias: bias, dense: true, part: "Linear '\(m.label)' \(rows)×\(cols)", limits: L, source: source)
             shape = [rows]

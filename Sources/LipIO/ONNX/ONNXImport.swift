@@ -62,7 +62,7 @@ enum ONNXImport {
             throw NetworkFileError.unsupportedDType("\(source): tensor \(what) has ONNX data type \(t.dataType); supported: float (1), double (11), float16 (10), bfloat16 (16), int32/int64 for shapes")
         }
         let (count, nbytes) = try checkedCount(dims, width: width, what: "tensor \(what) of shape \(dims)", source: source)
-        try limits.claim(count * 8, "tensor \(what)", source: source)
+        try limits.claim(Double(count) * 8, "tensor \(what)", source: source)
         if t.hasRawData {
             guard t.rawData.count == nbytes else {
                 throw NetworkFileError.malformed("\(source): tensor \(what): raw_data has \(t.rawData.count) bytes, shape \(dims) needs \(nbytes)")
@@ -296,7 +296,7 @@ enum ONNXImport {
                             throw NetworkFileError.shape("\(source): \(label(k)): B has shape \(B.dims)\(transB ? " (transB)" : "") but the input has \(K) features")
                         }
                         N = transB ? B.dims[0] : B.dims[1]
-                        try L.claim(N * K * 16, "\(label(k)) (\(N) × \(K))", source: source)
+                        try L.claim(Double(N) * Double(K) * 16, "\(label(k)) (\(N) × \(K))", source: source)
                         W = transB ? B.values.map { alpha * $0 } : (0..<(N * K)).map { alpha * B.values[($0 % K) * N + $0 / K] }
                         if ins.count >= 3, !ins[2].isEmpty {
                             let C = try const(k, ins[2])
@@ -308,7 +308,7 @@ enum ONNXImport {
                         let B = try const(k, ins[1])
                         guard B.dims.count == 2, B.dims[0] == K else { throw NetworkFileError.shape("\(source): \(label(k)): W has shape \(B.dims) but the input has \(K) features") }
                         N = B.dims[1]
-                        try L.claim(N * K * 16, "\(label(k)) (\(N) × \(K))", source: source)
+                        try L.claim(Double(N) * Double(K) * 16, "\(label(k)) (\(N) × \(K))", source: source)
                         W = (0..<(N * K)).map { B.values[($0 % K) * N + $0 / K] }
                     }
                     try checkFinite(k, W + (bias ?? []))
