@@ -88,6 +88,21 @@ import Testing
         #expect(logits.network.sizes == [4, 4])
     }
 
+    /// A state dict with convolutions, given input_shape and conv options (features.0: stride 2,
+    /// padding 1; features.2: groups inferred), equals the ONNX import of the same model.
+    @Test func stateDictConvolutionsEqualTheONNXImport() throws {
+        guard let d = onnxOracle else { Issue.record("python3 with onnx is needed"); return }
+        let ref = try NetworkFile.load("\(d)/cnn_statedict.onnx", options: LoadOptions()).network
+        let m = message { try NetworkFile.load("\(d)/cnn_statedict.safetensors", options: LoadOptions()) }
+        #expect(m.contains("input_shape"), "\(m)")
+        let r = try NetworkFile.load("\(d)/cnn_statedict.safetensors", options: LoadOptions(
+            inputShape: [1, 9, 9], conv: ["features.0": ConvSpec(stride: [2], padding: [1])]))
+        #expect(r.network.sizes == ref.sizes)
+        #expect(r.network.layers.map { $0.matrix } == ref.layers.map { $0.matrix })
+        #expect(r.network.layers.map(\.bias) == ref.layers.map(\.bias))
+        #expect(r.report.layers.map(\.outputShape) == [[4, 5, 5], [6, 3, 3], [3]])
+    }
+
     /// The same MLP as ONNX, safetensors (Sequential names and custom names) and npz is the
     /// same network (weights compared exactly; all were written from the same float32 arrays).
     @Test func sameMLPFromEveryFormat() throws {

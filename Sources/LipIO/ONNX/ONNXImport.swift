@@ -277,8 +277,8 @@ enum ONNXImport {
                     let to = try int(k, "to", 1)
                     guard [1, 10, 11, 16].contains(to) else { throw fail(k, "casts the data to type \(to); only float casts are skipped") }
                 case "Flatten":
-                    let axis = try int(k, "axis", 1)
-                    guard axis == 1 || axis == 0 || axis == -(shape.count + 1) else { throw fail(k, "axis \(axis): only Flatten(axis = 1) (flatten each sample) is supported") }
+                    let raw = try int(k, "axis", 1), axis = raw < 0 ? raw + shape.count + 1 : raw
+                    guard axis == 1 || axis == 0 else { throw fail(k, "axis \(raw): only Flatten(axis = 1) (flatten each sample) is supported") }
                     shape = [shape.reduce(1, *)]
                 case "Reshape", "Squeeze", "Unsqueeze":
                     shape = try reshapeData(k, shape)

@@ -200,6 +200,17 @@ m9 = model([helper.make_node("Conv", ["x", "K9", "k9"], ["c"], strides=[2, 2], p
            [init("K9", K9), init("k9", k9), init("G9", G9)], [2, 5, 7])
 save("conv_unroll", m9, [2, 5, 7], c=0, extra={"conv_matrix": conv_matrix((2, 5, 7), K9, (2, 2), (1, 0, 1, 1), (1, 1), 1)})
 
+# 8. a CNN also saved as a PyTorch-style state dict (features.0 conv stride 2 padding 1, features.2 conv
+# groups 2, classifier linear): loaded with input_shape and conv options it must equal the ONNX import
+Ka, ka, Kb, kb, Lc, lc = u(4, 1, 3, 3), u(4), u(6, 2, 3, 3), u(6), u(3, 6 * 3 * 3), u(3)
+m10 = model([helper.make_node("Conv", ["x", "Ka", "ka"], ["c1"], strides=[2, 2], pads=[1, 1, 1, 1]), helper.make_node("Relu", ["c1"], ["a1"]),
+             helper.make_node("Conv", ["a1", "Kb", "kb"], ["c2"], group=2), helper.make_node("Relu", ["c2"], ["a2"]),
+             helper.make_node("Flatten", ["a2"], ["f"]), helper.make_node("Gemm", ["f", "Lc", "lc"], ["y"], transB=1)],
+            [init("Ka", Ka), init("ka", ka), init("Kb", Kb), init("kb", kb), init("Lc", Lc), init("lc", lc)], [1, 9, 9])
+save("cnn_statedict", m10, [1, 9, 9], c=0, n=2)
+save_file({"features.0.weight": Ka, "features.0.bias": ka, "features.2.weight": Kb, "features.2.bias": kb,
+           "classifier.weight": Lc, "classifier.bias": lc}, os.path.join(out, "cnn_statedict.safetensors"))
+
 # Refusals (not run through onnxruntime)
 def refusal(name, nodes, inits, in_shape, out_name="y"):
     onnx.save(model(nodes, inits, in_shape, out_name), os.path.join(out, name + ".onnx"))
