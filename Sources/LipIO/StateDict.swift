@@ -322,7 +322,9 @@ enum StateDict {
                     }
                     if hints.count > 1 && !agree { why += "; " + hints.map { "\($0.0) gives \(show($0.1))" }.joined(separator: ", ") }
                     if let role { why += "; \(role)" }
-                    let ex = cands[0].map { "\"\(ms[$0].name)\"" }.joined(separator: ", ")
+                    // the example: an order that respects the names' roles when there is one
+                    let example = cands.first { roleViolation($0, ms) == nil } ?? cands[0]
+                    let ex = example.map { "\"\(ms[$0].name)\"" }.joined(separator: ", ")
                     throw NetworkFileError.order("\(source): the layer order is ambiguous: the shapes chain in \(complete ? "" : "at least ")\(cands.count) orders (\(sortedCands.prefix(6).joined(separator: "; "))\(cands.count > 6 ? "; …" : "")) and \(why). Give the forward order with the layers option, e.g. lip.nn.load(path, {layers = {\(ex)}}) with your model's names in the order its forward() applies them, or export ONNX (torch.onnx.export), which records the graph.")
                 }
             }

@@ -115,4 +115,35 @@ import Testing
             #expect(r.network.layers.dropLast().allSatisfy { $0.activation?.name == "relu" })
         }
     }
+
+    /// The committed CNN (models/fashion-mnist-cnn-8-16.onnx): liplua's unrolled sparse network
+    /// predicts the same classes as onnxruntime on Fashion-MNIST test images, with logits to 1e-5.
+    @Test func committedCNNMatchesOnnxruntime() throws {
+        let model = repoRoot + "/models/fashion-mnist-cnn-8-16.onnx"
+        let images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"
+        guard FileManager.default.fileExists(atPath: images) else { return }
+        let n = 200
+        let script = """
+        import gzip, sys, numpy as np, onnxruntime as ort
+        n = int(sys.argv[3])
+        x = np.frombuffer(gzip.open(sys.argv[2]).read()[16:16 + 784 * n], np.uint8).reshape(n, 1, 28, 28).astype(np.float32) / 255
+        y = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+        print(" ".join(repr(float(v)) for v in y.reshape(-1)))
+        """
+        guard let out = try runPython(["-c", script, model, images, String(n)]) else { Issue.record("python3 with onnxruntime is needed"); return }
+        let ref = out.split(separator: " ").map { Double($0.trimmingCharacters(in: .whitespacesAndNewlines))! }
+        let r = try NetworkFile.load(model, options: LoadOptions())
+        #expect(r.network.sizes == [784, 1352, 576, 10])
+        #expect(r.report.layers.map(\.nonzeros) == [12168, 41472, 5760])
+        let x = try IDXFile.read(images)
+        var agree = 0
+        for i in 0..<n {
+            // the float32 pixel / 255 that onnxruntime saw
+            let px = try x.item(i).map { Double(Float($0) / 255) }
+            let y = try r.network.outputs(px), yr = Array(ref[(10 * i)..<(10 * i + 10)])
+            for j in 0..<10 { #expect(abs(y[j] - yr[j]) <= 1e-5 * max(1, abs(yr[j]))) }
+            if y.indices.max(by: { y[$0] < y[$1] }) == yr.indices.max(by: { yr[$0] < yr[$1] }) { agree += 1 }
+        }
+        #expect(agree == n)
+    }
 }

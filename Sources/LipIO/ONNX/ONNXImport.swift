@@ -314,7 +314,7 @@ enum ONNXImport {
                     try checkFinite(k, W + (bias ?? []))
                     var m = ensure()
                     try m.then(try SparseMatrix(rows: N, cols: K, dense: W), bias: bias, dense: true,
-                               part: "\(op) '\(node.name)' \(N)×\(K)", limits: L, source: source)
+                               part: "\(op)\(quoted(node.name)) \(N)×\(K)", limits: L, source: source)
                     pending = m
                     shape = [N]
                 case "Add", "Sub", "Mul", "Div":
@@ -325,13 +325,13 @@ enum ONNXImport {
                     try checkFinite(k, c)
                     var m = ensure()
                     switch (op, cFirst) {
-                    case ("Add", _): try m.thenDiagonal(scale: nil, shift: c, part: "Add '\(node.name)'")
-                    case ("Sub", false): try m.thenDiagonal(scale: nil, shift: c.map { -$0 }, part: "Sub '\(node.name)'")
-                    case ("Sub", true): try m.thenDiagonal(scale: [Double](repeating: -1, count: c.count), shift: c, part: "Sub '\(node.name)'")
-                    case ("Mul", _): try m.thenDiagonal(scale: c, shift: nil, part: "Mul '\(node.name)'")
+                    case ("Add", _): try m.thenDiagonal(scale: nil, shift: c, part: "Add\(quoted(node.name))")
+                    case ("Sub", false): try m.thenDiagonal(scale: nil, shift: c.map { -$0 }, part: "Sub\(quoted(node.name))")
+                    case ("Sub", true): try m.thenDiagonal(scale: [Double](repeating: -1, count: c.count), shift: c, part: "Sub\(quoted(node.name))")
+                    case ("Mul", _): try m.thenDiagonal(scale: c, shift: nil, part: "Mul\(quoted(node.name))")
                     case ("Div", false):
                         guard !c.contains(0) else { throw fail(k, "divides by a constant that contains 0") }
-                        try m.thenDiagonal(scale: c.map { 1 / $0 }, shift: nil, part: "Div '\(node.name)'")
+                        try m.thenDiagonal(scale: c.map { 1 / $0 }, shift: nil, part: "Div\(quoted(node.name))")
                     default: throw refuse(k, "dividing a constant by the data is not affine")
                     }
                     pending = m
@@ -354,7 +354,7 @@ enum ONNXImport {
                         for j in 0..<per { s[c * per + j] = sc; t[c * per + j] = p[1][c] - sc * p[2][c] }
                     }
                     var m = ensure()
-                    try m.thenDiagonal(scale: s, shift: t, part: "BatchNormalization '\(node.name)' (folded)")
+                    try m.thenDiagonal(scale: s, shift: t, part: "BatchNormalization\(quoted(node.name)) (folded)")
                     pending = m
                 case "Conv", "ConvTranspose":
                     guard ins.count >= 2, ins[0] == cur else { throw fail(k, "the data must be input X") }
@@ -380,7 +380,7 @@ enum ONNXImport {
                         let u = try unrollConvTranspose(weight: W.values, weightShape: W.dims, bias: B?.values, input: shape, geometry: g, group: group,
                                                         outputPadding: try ints(k, "output_padding"), what: label(k), limits: L, source: source)
                         var m = ensure()
-                        try m.then(u.matrix, bias: u.bias, dense: false, part: "ConvTranspose '\(node.name)' \(W.dims.map(String.init).joined(separator: "×")) stride \(g.strides)", limits: L, source: source)
+                        try m.then(u.matrix, bias: u.bias, dense: false, part: "ConvTranspose\(quoted(node.name)) \(W.dims.map(String.init).joined(separator: "×")) stride \(g.strides)", limits: L, source: source)
                         pending = m; shape = u.output
                     } else {
                         try applyAutoPad(k, autoPad, &g, Array(shape.dropFirst()))
@@ -389,7 +389,7 @@ enum ONNXImport {
                                                what: label(k), limits: L, source: source)
                         var m = ensure()
                         try m.then(u.matrix, bias: u.bias, dense: false,
-                                   part: "Conv '\(node.name)' \(W.dims.map(String.init).joined(separator: "×")) stride \(g.strides) pads \(g.pads)\(group > 1 ? " group \(group)" : "")",
+                                   part: "Conv\(quoted(node.name)) \(W.dims.map(String.init).joined(separator: "×")) stride \(g.strides) pads \(g.pads)\(group > 1 ? " group \(group)" : "")",
                                    limits: L, source: source)
                         pending = m; shape = u.output
                     }
@@ -412,13 +412,13 @@ enum ONNXImport {
                     let u = try unrollAveragePool(input: shape, geometry: g, countIncludePad: try int(k, "count_include_pad", 0) != 0,
                                                   what: label(k), limits: L, source: source)
                     var m = ensure()
-                    try m.then(u.matrix, bias: nil, dense: false, part: "AveragePool '\(node.name)' \(kernel) stride \(g.strides)", limits: L, source: source)
+                    try m.then(u.matrix, bias: nil, dense: false, part: "AveragePool\(quoted(node.name)) \(kernel) stride \(g.strides)", limits: L, source: source)
                     pending = m; shape = u.output
                 case "GlobalAveragePool":
                     guard shape.count >= 2 else { throw fail(k, "needs a [C, spatial...] input, got \(shape)") }
                     let u = try globalAveragePool(input: shape)
                     var m = ensure()
-                    try m.then(u.matrix, bias: nil, dense: false, part: "GlobalAveragePool '\(node.name)'", limits: L, source: source)
+                    try m.then(u.matrix, bias: nil, dense: false, part: "GlobalAveragePool\(quoted(node.name))", limits: L, source: source)
                     pending = m; shape = u.output
                 case "Relu", "LeakyRelu", "Elu", "Tanh", "Sigmoid", "Softplus":
                     let name: String
@@ -460,6 +460,8 @@ enum ONNXImport {
             return LoadedNetwork(network: net, report: LoadReport(source: source, format: .onnx, order: "the ONNX graph (\(topo.count) nodes)",
                                                                   inputShape: inputShape, layers: reports, notes: notes))
         }
+
+        func quoted(_ name: String) -> String { name.isEmpty ? "" : " '\(name)'" }
 
         func checkFinite(_ k: Int, _ v: [Double]) throws {
             if let i = v.firstIndex(where: { !$0.isFinite }) { throw NetworkFileError.nonFinite("\(source): \(label(k)): parameter \(i + 1) is \(v[i]); weights must be finite") }

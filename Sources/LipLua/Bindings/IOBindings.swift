@@ -58,7 +58,12 @@ extension LuaVM {
             if let conv = try o.withField("conv", readConvOptions) { opts.conv = conv }
             let loaded = try NetworkFile.load(path, options: opts)
             var net = loaded.network
-            if let out = try o.withField("output", { L, i in try readOutput(L, i, outputs: net.outputSize) }) { net = try net.withOutput(out) }
+            if let out = try o.withField("output", { L, i in try readOutput(L, i, outputs: net.outputSize) }) {
+                if case .index(let i) = out, i >= net.outputSize {
+                    throw LuaArgumentError(argument: 2, detail: "output \(i + 1) is out of range: the network has \(net.outputSize) output\(net.outputSize == 1 ? "" : "s"), numbered 1..\(net.outputSize)")
+                }
+                net = try net.withOutput(out)
+            }
             _ = c.pushNetwork(net)
             let r = loaded.report
             let layers: [LuaValue] = r.layers.map { L in
