@@ -12,6 +12,12 @@ let package = Package(
         .library(name: "LipLua", targets: ["LipLua"]),
         .library(name: "LipControl", targets: ["LipControl"]),
         .library(name: "LipClp", targets: ["LipClp"]),
+        .library(name: "LipIO", targets: ["LipIO"]),
+    ],
+    dependencies: [
+        // ONNX import: the protobuf runtime only (the generated code is committed; see
+        // scripts/tools/gen_onnx_proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // MARK: implementation details: C libraries from Debian
@@ -33,14 +39,19 @@ let package = Package(
         .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
         // COIN-OR Clp run as a separate program (EPL: not linked), see Sources/LipClp.
         .target(name: "LipClp", dependencies: ["LipLP", "LipControl", "CLipSpawn"], exclude: ["README.md"]),
-        .target(name: "LipCore", dependencies: ["LipControl", "LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
-        .target(name: "LipLua", dependencies: ["LipControl", "LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
+        .target(name: "LipCore", dependencies: ["LipControl", "LipLP"], exclude: ["README.md", "Hierarchy/README.md"]),
+        .target(name: "LipIO", dependencies: ["LipCore", "LipControl", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["README.md", "ONNX/onnx.proto"]),
+        .target(name: "LipIOFuzz", dependencies: ["LipIO", "LipCore", "LipControl"]),
+        .executableTarget(name: "lipio-fuzz", dependencies: ["LipIOFuzz"]),
+        .target(name: "LipLua", dependencies: ["LipControl", "LipCore", "LipIO", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
         .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "CEdit"]),
 
         // MARK: tests
         .testTarget(name: "LipLPTests", dependencies: ["LipLP"]),
         .testTarget(name: "LipGLPKTests", dependencies: ["LipGLPK", "LipLP"]),
-        .testTarget(name: "LipCoreTests", dependencies: ["LipControl", "LipCore", "LipLP", "LipGLPK"]),
+        .testTarget(name: "LipCoreTests", dependencies: ["LipControl", "LipCore", "LipIO", "LipLP", "LipGLPK"]),
+        .testTarget(name: "LipIOTests", dependencies: ["LipIO", "LipIOFuzz", "LipCore", "LipControl"], exclude: ["corpus"]),
         .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "CLua", "CLuaShims"]),
         .testTarget(name: "LipluaCLITests", dependencies: ["liplua"]),
         .testTarget(name: "LipClpTests", dependencies: ["LipClp", "LipLP", "LipGLPK", "LipCore", "LipControl"]),

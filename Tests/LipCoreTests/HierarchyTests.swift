@@ -3,6 +3,7 @@ import Testing
 import LipLP
 import LipGLPK
 @testable import LipCore
+import LipIO
 
 // MARK: helpers
 

@@ -158,10 +158,12 @@ func tempFile(_ name: String, _ text: String) throws -> String {
             # the answer, then the next prompt (so ^D reaches readline, not the cooked tty)
             ok2 = read_until(lambda: b'42' in out and out.rfind(b'> ') > out.find(b'42'))
             os.write(fd, b'\\x04')
-            for _ in range(600):   # up to ~30 s: a loaded CI machine is slow to tear down
+            deadline = time.time() + 30   # a loaded CI machine is slow to tear down
+            while time.time() < deadline:
                 done, status = os.waitpid(pid, os.WNOHANG)
                 if done: break
                 read_until(lambda: False, 0.05)
+                time.sleep(0.02)   # read_until returns at once once the pty is closed
             else:
                 os.kill(pid, 9); done, status = os.waitpid(pid, 0)
             code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 'killed'

@@ -351,10 +351,166 @@ def train(args, log=print):
     return path, sidecar
 
 
+# --------------------------------------------------------------------------------------------
+# The convolutional benchmark network (--arch cnn): conv 1→8 3×3 stride 2, ReLU, conv 8→16
+# 3×3 stride 2, ReLU, linear 576→10 (no padding: 28 → 13 → 6). Written as ONNX.
+# --------------------------------------------------------------------------------------------
+
+CNN_CHANNELS = (1, 8, 16)
+
+
+def cnn_init(rng):
+    """PyTorch's default init for Conv2d/Linear: U(−1/√fan_in, 1/√fan_in), fan_in = C·k·k."""
+    params = []
+    for cin, cout in zip(CNN_CHANNELS[:-1], CNN_CHANNELS[1:]):
+        bound = 1.0 / np.sqrt(cin * 9)
+        params += [rng.uniform(-bound, bound, (cout, cin, 3, 3)).astype(np.float32),
+                   rng.uniform(-bound, bound, cout).astype(np.float32)]
+    bound = 1.0 / np.sqrt(16 * 6 * 6)
+    params += [rng.uniform(-bound, bound, (10, 576)).astype(np.float32),
+               rng.uniform(-bound, bound, 10).astype(np.float32)]
+    return params
+
+
+def _patches(x):
+    """x [B, C, H, W] → patches [B·OH·OW, C·9] of the 3×3 stride-2 windows (no padding)."""
+    w = np.lib.stride_tricks.sliding_window_view(x, (3, 3), axis=(2, 3))[:, :, ::2, ::2]
+    B, C, OH, OW = w.shape[:4]
+    return np.ascontiguousarray(w.transpose(0, 2, 3, 1, 4, 5)).reshape(B * OH * OW, C * 9), (B, C, OH, OW)
+
+
+def _conv(x, W, b):
+    P, (B, C, OH, OW) = _patches(x)
+    out = P @ W.reshape(W.shape[0], -1).T + b
+    return out.reshape(B, OH, OW, -1).transpose(0, 3, 1, 2), P
+
+
+def _conv_back(dout, P, W, xshape):
+    B, M, OH, OW = dout.shape
+    d = dout.transpose(0, 2, 3, 1).reshape(-1, M)
+    dW = (d.T @ P).reshape(W.shape)
+    db = d.sum(axis=0)
+    dP = (d @ W.reshape(M, -1)).reshape(B, OH, OW, xshape[1], 3, 3)
+    dx = np.zeros(xshape, dtype=dout.dtype)
+    for ky in range(3):
+        for kx in range(3):
+            dx[:, :, ky:ky + 2 * OH:2, kx:kx + 2 * OW:2] += dP[:, :, :, :, ky, kx].transpose(0, 3, 1, 2)
+    return dx, dW, db
+
+
+def cnn_forward(params, x):
+    W1, b1, W2, b2, W3, b3 = params
+    x = x.reshape(-1, 1, 28, 28)
+    z1, P1 = _conv(x, W1, b1); a1 = np.maximum(z1, 0)
+    z2, P2 = _conv(a1, W2, b2); a2 = np.maximum(z2, 0)
+    f = a2.reshape(a2.shape[0], -1)
+    return f @ W3.T + b3, (x, z1, P1, a1, z2, P2, f)
+
+
+def cnn_loss_and_grads(params, x, y):
+    W1, b1, W2, b2, W3, b3 = params
+    logits, (x4, z1, P1, a1, z2, P2, f) = cnn_forward(params, x)
+    logits = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(logits); p /= p.sum(axis=1, keepdims=True)
+    n = x.shape[0]
+    loss = float(-np.mean(np.log(p[np.arange(n), y] + 1e-12)))
+    d = p; d[np.arange(n), y] -= 1; d /= n
+    gW3, gb3 = d.T @ f, d.sum(axis=0)
+    da2 = (d @ W3).reshape(z2.shape) * (z2 > 0)
+    da1, gW2, gb2 = _conv_back(da2, P2, W2, a1.shape)
+    _, gW1, gb1 = _conv_back(da1 * (z1 > 0), P1, W1, x4.shape)
+    return loss, [g.astype(np.float32) for g in (gW1, gb1, gW2, gb2, gW3, gb3)]
+
+
+def cnn_accuracy(params, x, y, batch=2000):
+    return sum(int(np.sum(np.argmax(cnn_forward(params, x[i:i + batch])[0], axis=1) == y[i:i + batch]))
+               for i in range(0, x.shape[0], batch)) / x.shape[0]
+
+
+def write_cnn_onnx(params, path):
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    W1, b1, W2, b2, W3, b3 = params
+    nodes = [helper.make_node("Conv", ["input", "conv1.weight", "conv1.bias"], ["z1"], strides=[2, 2], kernel_shape=[3, 3], name="conv1"),
+             helper.make_node("Relu", ["z1"], ["a1"], name="relu1"),
+             helper.make_node("Conv", ["a1", "conv2.weight", "conv2.bias"], ["z2"], strides=[2, 2], kernel_shape=[3, 3], name="conv2"),
+             helper.make_node("Relu", ["z2"], ["a2"], name="relu2"),
+             helper.make_node("Flatten", ["a2"], ["f"], axis=1, name="flatten"),
+             helper.make_node("Gemm", ["f", "fc.weight", "fc.bias"], ["logits"], transB=1, name="fc")]
+    inits = [numpy_helper.from_array(np.ascontiguousarray(a, dtype=np.float32), n) for n, a in
+             zip(["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"], params)]
+    g = helper.make_graph(nodes, "fashion_mnist_cnn",
+                          [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 1, 28, 28])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 10])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)], producer_name="liplua train_mnist.py")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
+def train_cnn(args, log=print):
+    if args.data:
+        data_dir, dataset = args.data, f"MNIST IDX files from {args.data}"
+    else:
+        if not os.path.isdir(FASHION_DIR):
+            sys.exit(f"train_mnist.py: {FASHION_DIR} is missing; install it with "
+                     f"`apt-get install -y dataset-fashion-mnist` or pass --data DIR")
+        data_dir, dataset = FASHION_DIR, "Fashion-MNIST (Debian dataset-fashion-mnist)"
+    x_train, y_train, x_test, y_test = load_dataset(data_dir)
+    if args.subset:
+        x_train, y_train = x_train[:args.subset], y_train[:args.subset]
+        x_test, y_test = x_test[:args.subset], y_test[:args.subset]
+        dataset += f", first {args.subset} train / test images"
+    rng = np.random.default_rng(args.seed)
+    params = cnn_init(rng)
+    opt = Adam(params, lr=args.lr)
+    t0 = time.perf_counter()
+    history = []
+    n = x_train.shape[0]
+    for epoch in range(args.epochs):
+        order = rng.permutation(n)
+        total = 0.0
+        for i in range(0, n, args.batch):
+            idx = order[i:i + args.batch]
+            loss, grads = cnn_loss_and_grads(params, x_train[idx], y_train[idx])
+            opt.step(params, grads, [None] * len(params))
+            total += loss * len(idx)
+        history.append(total / n)
+        log(f"  cnn epoch {epoch + 1}/{args.epochs}: loss {history[-1]:.4f}")
+    acc = cnn_accuracy(params, x_test, y_test)
+    seconds = time.perf_counter() - t0
+    os.makedirs(args.out, exist_ok=True)
+    base = args.name or f"{'mnist' if args.data else 'fashion-mnist'}-cnn-8-16"
+    path = os.path.join(args.out, base + ".onnx")
+    write_cnn_onnx(params, path)
+    sidecar = {
+        "architecture": "Conv(1→8, 3×3, stride 2) → ReLU → Conv(8→16, 3×3, stride 2) → ReLU → Flatten → Linear(576→10); no padding (28 → 13 → 6)",
+        "input": "pixels / 255 in [0,1], shape [N, 1, 28, 28]",
+        "dataset": dataset,
+        "train_images": int(x_train.shape[0]), "test_images": int(x_test.shape[0]),
+        "test_accuracy": acc,
+        "parameters": int(sum(p.size for p in params)),
+        "optimizer": f"Adam lr {args.lr}, batch {args.batch}", "epochs": args.epochs, "seed": args.seed,
+        "loss_history": history, "train_seconds": round(seconds, 1),
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": "python3 " + " ".join(shlex.quote(a) for a in [sys.argv[0]] + args.argv),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "numpy": np.__version__, "python": platform.python_version(),
+    }
+    with open(path[:-len(".onnx")] + ".json", "w") as fh:
+        json.dump(sidecar, fh, indent=2)
+        fh.write("\n")
+    log(f"cnn: test accuracy {acc:.4f} in {seconds:.1f} s; wrote {path}")
+    return path, sidecar
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="directory with MNIST IDX files (default: Fashion-MNIST "
                                    "from the Debian package dataset-fashion-mnist)")
+    ap.add_argument("--arch", choices=["mlp", "cnn"], default="mlp",
+                    help="mlp: the pruned 784-300-100-10 (safetensors); cnn: the convolutional "
+                         "benchmark network (ONNX, ReLU, not pruned)")
     ap.add_argument("--activation", choices=["relu", "elu", "both"], default="both")
     ap.add_argument("--epochs", type=int, default=12, help="dense training epochs (12)")
     ap.add_argument("--retrain-epochs", type=int, default=3,
@@ -383,6 +539,9 @@ def parse_args(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.arch == "cnn":
+        train_cnn(args, log=lambda s: print(s, flush=True))
+        return
     kinds = ["relu", "elu"] if args.activation == "both" else [args.activation]
     if args.name and len(kinds) > 1:
         sys.exit("train_mnist.py: --name needs a single --activation")

@@ -43,6 +43,9 @@ function certify.available(name)
   return false
 end
 
+doc(certify.names, "lip.certify.names() -> { names }\nWhere bounds can come from: \"best\", \"ubp\" and every relaxation registered in lip.relaxation.", "names")
+doc(certify.available, "lip.certify.available(name) -> boolean\nWhether certify can take bounds from `name` (see lip.certify.names).", "available")
+
 -- The options of lip.lipschitz that one relaxation accepts, from the caller's: degree and
 -- family (as products) only where the relaxation declares them, plus its own table.
 local function relaxation_options(names, o)
@@ -136,7 +139,6 @@ doc(certify.slack, [==[
 lip.certify.slack(fy, fj) -> number
 How much margins f_y − f_j are lowered before use: 1e-8·(1 + |f_y| + |f_j|), far above the
 rounding of a double-precision forward pass of networks of this size.]==], "slack")
-doc(certify.names, "lip.certify.names() -> { names }\nThe registered relaxations, sorted.", "names")
 
 --- certify.ball(margins, bounds, eps) -> certified, radius, worst
 -- margins[j] (lowered), bounds[j] (nil = no certificate) for the classes j ≠ y, on a ball of

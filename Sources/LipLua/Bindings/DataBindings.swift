@@ -2,6 +2,7 @@ import CLua
 import Foundation
 import LipControl
 import LipCore
+import LipIO
 
 // `_lip.data` and small host facts (version, clock, peak memory, terminals).
 

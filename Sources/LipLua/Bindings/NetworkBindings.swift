@@ -1,6 +1,7 @@
 import CLua
 import LipControl
 import LipCore
+import LipIO
 
 
 // `_lip.nn`: networks (random as in the paper, loaded from files, built from Lua tables) and
@@ -44,12 +45,15 @@ extension LuaVM {
 
         define(NativeFunction(
             module: "nn", name: "load",
-            summary: "Loads a network from a file, detected by its content: safetensors (what safetensors.torch.save_file(model.state_dict()) writes; F32, F64, F16, BF16), numpy .npz (state_dict names or W1..Wd / b1..bd), ONNX, or liplua's JSON form. Layers come in the order the file records; files liplua writes record their activations, which a load restores (a name must be registered). A state_dict holds no activations: give the hidden activation (default relu).",
+            summary: "Loads a network from a file, detected by its first bytes (never the extension): ONNX (the recommended route: graph order, activations, convolutions, BatchNorm), safetensors (what safetensors.torch.save_file(model.state_dict()) writes), numpy .npz or liplua's JSON. Layers come in the order the model records, never from sorting names; an ambiguous state dict is refused with the candidate orders and the layers option. Activations recorded in the file (files liplua writes, ONNX) are restored by name through the registries; convolutions and average pools become sparse layers. PyTorch .pt/.pth pickles are refused with the commands that export safetensors or ONNX.",
             parameters: [Parameter("path", .string),
                          Parameter("options", .options(Self.loadFields), optional: true)],
-            results: [Result("network", "lip.Network")]) { a in
-            let net = try Self.loadNetwork(a)
-            return a.push(object: NetworkObject(try Self.withOutput(net, a.get("output"))))
+            results: [Result("network", "lip.Network"),
+                      Result("report", "table", "format, order, input_shape, notes, summary, layers = {{index, rows, cols, nonzeros, dense_entries, input_shape, output_shape, parts, activation}, ...}")]) { a in
+            let loaded = try Self.loadNetwork(a)
+            a.push(object: NetworkObject(try Self.withOutput(loaded.network, a.get("output"))))
+            Self.pushLoadReport(a, loaded.report)
+            return 2
         })
 
         define(NativeFunction(
@@ -174,10 +178,11 @@ extension LuaVM {
                 guard keep > 0 else { throw LuaArgumentError(argument: 2, detail: "keep must be in (0, 1], got 0") }
                 return a.push(object: NetworkObject(try a.network("self")!.pruned(keep: keep, seed: a.get("seed") ?? 0)))
             },
-            NativeFunction(module: "", name: "save", summary: "Saves to .safetensors (F64, state_dict names, activations recorded) or .json, atomically.",
-                           parameters: [Parameter("path", .string)], results: [Result("path", "string")]) { a in
+            NativeFunction(module: "", name: "save", summary: "Saves to .safetensors (F64, state_dict names) or .json, recording each hidden layer's activation by its registered name (and the input shape when given), so lip.nn.load restores them.",
+                           parameters: [Parameter("path", .string), Parameter("input_shape", .integers(min: 1, max: 1 << 30), "the per-sample input shape to record", optional: true)],
+                           results: [Result("path", "string")]) { a in
                 let path: String = a.get("path")!
-                try NetworkFile.save(a.network("self")!, to: path)
+                try NetworkFile.save(a.network("self")!, to: path, inputShape: a.get("input_shape"))
                 return a.push(path)
             },
             NativeFunction(module: "", name: "info", summary: "sizes, depth, nonzeros, output, activations (per hidden layer), bias.",

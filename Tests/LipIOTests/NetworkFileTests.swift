@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LipCore
+@testable import LipIO
 
 /// Files written by numpy and by the safetensors Python package load to the same weights;
 /// malformed files give errors naming the problem; the shared test vectors load and match

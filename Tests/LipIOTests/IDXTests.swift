@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LipCore
+@testable import LipIO
 
 /// IDX reader tests. Files are written byte by byte here (the format's definition is the
 /// oracle); gzip files are written by python3's gzip module, an independent implementation.

@@ -1,5 +1,6 @@
 internal import CZlib
 import Foundation
+import LipControl
 
 /// An n-dimensional array read from an IDX file (the format of the MNIST and Fashion-MNIST
 /// distributions).
@@ -112,7 +113,7 @@ public enum IDXError: Error, Equatable, CustomStringConvertible {
         case let .gzip(path, message):
             return "\(path): gzip data is corrupt or truncated (\(message)); download it again"
         case let .tooLarge(path, shape):
-            return "\(path): the announced shape \(shape) is too large to load"
+            return "\(path): the announced shape \(shape) is too large to load (it overflows, exceeds the memory budget, or inflates beyond the allowed ratio); check the file"
         case let .indexOutOfRange(index, count):
             return "IDX item index \(index) is out of range 0..<\(count)"
         }
@@ -123,8 +124,8 @@ public enum IDXError: Error, Equatable, CustomStringConvertible {
 public enum IDXFile {
     /// Reads the whole file at `path`. Throws `IDXError` for a missing, truncated or malformed
     /// file, for corrupt gzip data, and for trailing bytes after the announced data.
-    public static func read(_ path: String) throws -> IDXArray {
-        let data = try readDecompressed(path)
+    public static func read(_ path: String, limits: ReadLimits = .standard) throws -> IDXArray {
+        let data = try readDecompressed(path, limits: limits)
         return try parse(data, path: path)
     }
 
@@ -188,8 +189,10 @@ public enum IDXFile {
 
     /// The file's bytes, inflated when it is gzip data. zlib's gzread passes plain files
     /// through unchanged, so one path serves both; a truncated or corrupt gzip stream is
-    /// reported by gzerror after the read.
-    static func readDecompressed(_ path: String) throws -> [UInt8] {
+    /// reported by gzerror after the read. The header is read first; the size it announces is
+    /// checked against the budget and the inflate ratio (`ReadLimits`) before the data is read,
+    /// and reading stops one byte past it (so a gzip bomb is never inflated).
+    static func readDecompressed(_ path: String, limits: ReadLimits = .standard) throws -> [UInt8] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw IDXError.cannotOpen(path: path, reason: "no such file")
@@ -205,11 +208,34 @@ public enum IDXFile {
         var out: [UInt8] = []
         let chunk = 1 << 20
         var buffer = [UInt8](repeating: 0, count: chunk)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(chunk)) }
-            if n < 0 { break }
-            if n == 0 { break }
+        var cap = 4 + 4 * 255 + 1   // until the header is known
+        var capKnown = false
+        let fileSize = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        while out.count < cap {
+            if Interrupt.isRequested { throw IDXError.cannotOpen(path: path, reason: "interrupted") }
+            let want = Swift.min(chunk, cap - out.count)
+            let n = buffer.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32(want)) }
+            if n <= 0 { break }
             out.append(contentsOf: buffer[0..<Int(n)])
+            if !capKnown, out.count >= 4, out[0] == 0, out[1] == 0, let type = IDXArray.ElementType(rawValue: out[2]),
+               out.count >= 4 + 4 * Int(out[3]) {
+                let ndim = Int(out[3])
+                var shape: [Int] = []
+                for d in 0..<ndim { let o = 4 + 4 * d; shape.append(Int(out[o]) << 24 | Int(out[o + 1]) << 16 | Int(out[o + 2]) << 8 | Int(out[o + 3])) }
+                guard let count = try? CheckedSize.product(shape + [type.size], what: "IDX data"),
+                      let total = try? CheckedSize.sum(count, 4 + 4 * ndim, what: "IDX file") else {
+                    throw IDXError.tooLarge(path: path, shape: shape)
+                }
+                do {
+                    try limits.checkInflate(compressed: fileSize, declared: total, what: "the IDX data", source: path)
+                    try limits.claim(type == .uint8 ? Double(total) : Swift.max(Double(total), Double(count / type.size) * 8), "the IDX array", source: path)
+                } catch { throw IDXError.tooLarge(path: path, shape: shape) }
+                cap = total + 1   // one byte more, to report trailing data
+                capKnown = true
+            } else if !capKnown, out.count >= 4 {
+                cap = Swift.max(out.count, 4 + 4 * Int(out[3]))  // let parse() report the bad header
+                if out[0] != 0 || out[1] != 0 || IDXArray.ElementType(rawValue: out[2]) == nil { cap = out.count }
+            }
         }
         var errnum: Int32 = 0
         let message = gzerror(file, &errnum)
