@@ -5,27 +5,29 @@ import Foundation
 // can flush a file but not ask the kernel to put it on disk; a shard file's rows should
 // survive a machine crash, not only a killed process.
 extension LuaVM {
+    /// An open Lua file handle (from io.open), as its C stream.
+    static let fileHandle = ArgType(annotation: "file*", phrase: "an open file handle (from io.open)") { c, i in
+        let L = c.state
+        guard let p = luaL_testudata(L, i, "FILE*") else { throw LuaRead.Problem(expected: "file handle", L, i) }
+        let stream = p.assumingMemoryBound(to: luaL_Stream.self)
+        guard stream.pointee.closef != nil, let f = stream.pointee.f else { throw LuaRead.Problem("attempt to use a closed file") }
+        return FileStream(file: f)
+    }
+    struct FileStream { let file: UnsafeMutablePointer<FILE> }
+
     func installFiles() {
-        register(module: "", name: "fsync", doc: """
-            _lip.fsync(file) -> true | nil, message
-            Flushes a Lua file handle (from io.open) and asks the kernel to write it to disk
-            (fflush, then fsync). A failure (no space, a file-size limit, an I/O error) returns
-            nil and the reason, like file:write does.
-            """) { c in
-            let L = c.state
-            guard let p = luaL_testudata(L, 1, "FILE*") else {
-                throw LuaArgumentError(argument: 1, detail: "file handle expected, got \(LuaCall.typeName(L, 1))")
-            }
-            let stream = p.assumingMemoryBound(to: luaL_Stream.self)
-            guard stream.pointee.closef != nil, let f = stream.pointee.f else {
-                throw LuaArgumentError(argument: 1, detail: "attempt to use a closed file")
-            }
+        define(NativeFunction(
+            module: "", name: "fsync",
+            summary: "Flushes a Lua file handle and asks the kernel to write it to disk (fflush, then fsync). A failure (no space, a file-size limit, an I/O error) returns nil and the reason, like file:write does.",
+            parameters: [Parameter("file", Self.fileHandle)],
+            results: [Result("ok", "boolean|nil"), Result("message", "string|nil")]) { a in
+            let f = a.get("file", as: FileStream.self)!.file
             if fflush(f) != 0 || fsync(fileno(f)) != 0 {
                 let message = String(cString: strerror(errno))
-                c.pushNil()
-                return c.push(message) + 1
+                a.call.pushNil()
+                return a.push(message) + 1
             }
-            return c.push(true)
-        }
+            return a.push(true)
+        })
     }
 }
