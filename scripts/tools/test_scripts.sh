@@ -20,6 +20,7 @@ check random-2hidden "$bin" scripts/paper/random_networks.lua --hidden 2 --width
   --degrees 3 --families by_input,path --samples 300 --out "$out/r2"
 check mnist-local "$bin" scripts/paper/mnist.lua --no_global_lipopt --images 1 --radius 0.005 --samples 300 --out "$out/m"
 check readme-example "$bin" scripts/examples/readme.lua
+check cnn "$bin" scripts/paper/cnn.lua --images 1 --radius 0.002 --families path --samples 100 --out "$out/cnn"
 check user-extensions "$bin" scripts/examples/user_extensions.lua
 check define-by-name "$bin" scripts/paper/random_networks.lua --define scripts/examples/activation_leaky.lua \
   --define scripts/examples/family_multilinear_plus.lua --activation leaky0.1 --widths 6 --sparsities 3 --nets 1 \
