@@ -11,6 +11,8 @@ let package = Package(
         .library(name: "LipGLPK", targets: ["LipGLPK"]),
         .library(name: "LipLua", targets: ["LipLua"]),
         .library(name: "LipControl", targets: ["LipControl"]),
+        .library(name: "LipSDP", targets: ["LipSDP"]),
+        .library(name: "LipDSDP", targets: ["LipDSDP"]),
     ],
     targets: [
         // MARK: implementation details: C libraries from Debian
@@ -18,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
         .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // DSDP 5.8 (SDP solver): Debian libdsdp-dev, no pkg-config file (see Sources/LipDSDP).
+        .systemLibrary(name: "CDSDP", providers: [.apt(["libdsdp-dev"])]),
         // Small C targets: the Lua error trampoline and the GLPK setjmp guard (Swift cannot
         // longjmp or setjmp safely; see Sources/CLuaShims and Sources/CGLPKShims).
         .target(name: "CLipSignals"),
@@ -28,14 +32,23 @@ let package = Package(
         .target(name: "LipControl", dependencies: ["CLipSignals"]),
         .target(name: "LipLP", dependencies: ["LipControl"], exclude: ["README.md"]),
         .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
-        .target(name: "LipCore", dependencies: ["LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
+        // SDP: value types, the verified certificate and the low-rank solver (pure Swift);
+        // DSDP behind the same protocol.
+        .target(name: "LipSDP", dependencies: ["LipControl"], exclude: ["README.md"]),
+        .target(name: "LipDSDP", dependencies: ["LipSDP", "CDSDP"], exclude: ["README.md"],
+                linkerSettings: [.linkedLibrary("dsdp"), .linkedLibrary("lapack"), .linkedLibrary("blas")]),
+        .target(name: "LipCore", dependencies: ["LipLP", "LipSDP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md", "SDP/README.md"]),
         .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
         .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CEdit"]),
+        // Lua-free SDP benchmark (scripts/tools/sdp_bench runs it, one case per process).
+        .executableTarget(name: "sdp-bench", dependencies: ["LipCore", "LipSDP", "LipDSDP", "LipControl"]),
 
         // MARK: tests
         .testTarget(name: "LipLPTests", dependencies: ["LipLP"]),
         .testTarget(name: "LipGLPKTests", dependencies: ["LipGLPK", "LipLP"]),
-        .testTarget(name: "LipCoreTests", dependencies: ["LipCore", "LipLP", "LipGLPK"]),
+        .testTarget(name: "LipCoreTests", dependencies: ["LipCore", "LipLP", "LipGLPK", "LipSDP", "LipDSDP", "LipControl"]),
+        .testTarget(name: "LipSDPTests", dependencies: ["LipSDP", "LipLP", "LipControl"]),
+        .testTarget(name: "LipDSDPTests", dependencies: ["LipDSDP", "LipSDP", "CDSDP", "LipControl"]),
         .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CLua", "CLuaShims"]),
         .testTarget(name: "LipluaCLITests", dependencies: ["liplua"]),
     ]
