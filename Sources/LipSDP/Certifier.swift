@@ -174,8 +174,10 @@ struct ShiftProver {
             }
             return giveUp("no proof without a shift (\(describe(out, 0))); the dual matrix is not positive definite with margin and no trace bound is known to pay for a shift", attempts: 1)
         }
+        // Lanczos keeps its basis (steps × n doubles): fit it into the memory budget.
+        let steps = Swift.max(2, Swift.min(options.lanczosSteps, Int(options.memory.bytes / (16 * Double(n)))))
         let theta = LanczosEstimate.smallestEigenvalue(order: n, diagonal: S.diagonal, rowStart: S.rowStart, columns: S.columns,
-                                                      values: S.values, steps: options.lanczosSteps,
+                                                      values: S.values, steps: steps,
                                                       shouldStop: { options.deadline.stopReason != nil })
         let base = theta.isFinite ? Swift.max(0, -theta) : normEst
         let scale = Swift.max(normEst, Double.leastNormalMagnitude)
@@ -277,15 +279,47 @@ extension MaxCutProblem {
     }
 }
 
+/// D Ŝ D for a diagonal D of powers of two (nil: Ŝ itself), with the row sums of the scaled
+/// entry errors as ρ. Scaling by powers of two is exact unless a result is subnormal; then η
+/// is added to that entry's error.
+func scaledDualMatrix(size: Int, diag: [Double], diagErr: [Double], rows: [Int32], cols: [Int32], vals: [Double], errs: [Double],
+                      scale: [Double]?) -> DualMatrix {
+    func sc(_ v: Double, _ f: Double) -> (Double, Double) {
+        let r = v * f
+        return (r, (r != 0 && Swift.abs(r) < 0x1p-1022) || (r == 0 && v != 0) ? Directed.eta : 0)
+    }
+    var d = diag, errRow = [Double](repeating: 0, count: size)
+    var v = vals
+    for i in 0..<size {
+        let f = scale.map { $0[i] * $0[i] } ?? 1
+        let (x, e) = sc(diag[i], f)
+        d[i] = x
+        errRow[i] = Directed.addUp(errRow[i], Directed.addUp(Directed.mulUp(diagErr[i], f), e))
+    }
+    for k in vals.indices {
+        let i = Int(rows[k]), j = Int(cols[k])
+        let f = scale.map { $0[i] * $0[j] } ?? 1
+        let (x, e) = sc(vals[k], f)
+        v[k] = x
+        let err = Directed.addUp(Directed.mulUp(errs[k], f), e)
+        errRow[i] = Directed.addUp(errRow[i], err); errRow[j] = Directed.addUp(errRow[j], err)
+    }
+    let adj = SymmetricMatrix(order: size, sortedRows: rows, columns: cols, values: v).adjacency()
+    return DualMatrix(order: size, diagonal: d, rowStart: adj.rowStart, columns: adj.columns, values: adj.values, rho: errRow.max() ?? 0)
+}
+
 extension BlockSDP {
     /// Certifies a dual y (one multiplier per constraint, of the maximisation form). Signs that
     /// the constraint does not allow (y > 0 on a row without upper bound, y < 0 without lower
     /// bound) are set to 0 first. For each block the dual matrix Ŝ_b = Σ_k y_k A_kb − C_b is
     /// formed with a running bound on its rounding (ρ_b ≥ ‖S_b − Ŝ_b‖₂ by row sums) and
-    /// S_b + μ_b I ⪰ 0 is proved (μ_b = 0 when the block has no trace bound). Then for every
-    /// feasible X:  ⟨C, X⟩ ≤ Σ_k y_k⟨A_k, X⟩ + Σ_b μ_b tr X_b ≤ Σ_k β_k(y_k) + Σ_b μ_b T_b, so
+    /// S_b + μ_b W_b ⪰ 0 is proved for a diagonal weight W_b: the identity (cost μ_b·T_b, T_b
+    /// the trace bound) or, when per-index bounds X_ii ≤ β_i are given, W = D⁻² with D_ii the
+    /// least power of two ≥ √β_i (cost μ_b·Σ β_i/D_ii²); the cheaper proof is kept, and μ_b = 0
+    /// when neither bound is known. Then for every feasible X:
+    /// ⟨C, X⟩ ≤ Σ_k y_k⟨A_k, X⟩ + Σ_b μ_b⟨W_b, X_b⟩ ≤ Σ_k β_k(y_k) + Σ_b cost_b, so
     ///
-    ///     bound = ↑( Σ_k β_k(y_k) + Σ_b μ_b T_b + Σ_k |y_k| e_k + objectiveError + c₀ )
+    ///     bound = ↑( Σ_k β_k(y_k) + Σ_b cost_b + Σ_k |y_k| e_k + objectiveError + c₀ )
     ///
     /// bounds the maximum (for a minimisation, −bound of the maximisation form bounds the
     /// minimum from below).
@@ -326,9 +360,8 @@ extension BlockSDP {
                 }
             }
             let order = (0..<keys.count).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
-            var uRows: [Int32] = [], uCols: [Int32] = [], uVals: [Double] = []
-            var diag = [Double](repeating: 0, count: size)
-            var errRow = [Double](repeating: 0, count: size)
+            var uRows: [Int32] = [], uCols: [Int32] = [], uVals: [Double] = [], uErr: [Double] = []
+            var diag = [Double](repeating: 0, count: size), diagErr = diag
             var q = 0
             while q < order.count {
                 let key = keys[order[q]]
@@ -336,30 +369,55 @@ extension BlockSDP {
                 var r = q + 1
                 while r < order.count && keys[order[r]] == key { acc = acc + terms[order[r]]; r += 1 }
                 let i = key / size, j = key % size
-                if i == j {
-                    diag[i] = acc.value
-                    errRow[i] = Directed.addUp(errRow[i], acc.error)
-                } else {
-                    if acc.value != 0 { uRows.append(Int32(i)); uCols.append(Int32(j)); uVals.append(acc.value) }
-                    errRow[i] = Directed.addUp(errRow[i], acc.error)
-                    errRow[j] = Directed.addUp(errRow[j], acc.error)
+                if i == j { diag[i] = acc.value; diagErr[i] = acc.error }
+                else if acc.value != 0 || acc.error != 0 {
+                    uRows.append(Int32(i)); uCols.append(Int32(j)); uVals.append(acc.value); uErr.append(acc.error)
                 }
                 q = r
             }
-            let rho = errRow.max() ?? 0
-            let adj = SymmetricMatrix(order: size, sortedRows: uRows, columns: uCols, values: uVals).adjacency()
-            let S = DualMatrix(order: size, diagonal: diag, rowStart: adj.rowStart, columns: adj.columns, values: adj.values, rho: rho)
-            let tb = P.traceBounds[b]
-            let proof = ShiftProver.prove(S, allowShift: tb != nil, options: options)
-            attempts += proof.attempts
-            messages.append(P.blockSizes.count > 1 ? "block \(b + 1): \(proof.message)" : proof.message)
-            guard let mu = proof.mu else {
+            // Diagonal scalings to try: none (cost μ·T, T the trace bound or Σβ_i), and, with
+            // per-index bounds X_ii ≤ β_i, D_ii = the least power of two ≥ √β_i (exact scaling;
+            // prove D Ŝ D + μ'I ⪰ 0, i.e. S + μ' D⁻² ⪰ 0, cost μ'·Σ β_i / D_ii² ≤ μ'·n).
+            let betas = P.diagonalBounds[b]
+            let traceFromBetas = betas.map { Directed.sumUp($0) }
+            let T: Double? = [P.traceBounds[b], traceFromBetas].compactMap { $0 }.min()
+            var candidates: [(scale: [Double]?, weights: Double?)] = [(nil, T)]
+            if let betas {
+                let dd = betas.map { beta -> Double in
+                    guard beta > 0, beta.isFinite else { return 1 }
+                    var d = 1.0
+                    while d * d < beta { d *= 2 }
+                    while d > 0x1p-500 && (d / 2) * (d / 2) >= beta { d /= 2 }
+                    return d
+                }
+                var cost = 0.0
+                for i in 0..<size { cost = Directed.addUp(cost, Directed.divUp(betas[i], dd[i] * dd[i])) }
+                candidates.append((dd, cost))
+            }
+            var best: (mu: Double, cost: Double, proof: ShiftProof)? = nil
+            var lastProof: ShiftProof? = nil
+            for (scale, weight) in candidates {
+                if scale == nil && weight == nil && candidates.count > 1 { continue }
+                let S = scaledDualMatrix(size: size, diag: diag, diagErr: diagErr, rows: uRows, cols: uCols, vals: uVals, errs: uErr, scale: scale)
+                let proof = ShiftProver.prove(S, allowShift: weight != nil, options: options)
+                attempts += proof.attempts
+                lastProof = proof
+                guard let mu = proof.mu else { continue }
+                let cost = mu > 0 ? Directed.mulUp(mu, weight ?? .infinity) : 0
+                if best == nil || (proof.method == .cholesky && best!.proof.method != .cholesky)
+                    || (proof.method == best!.proof.method && cost < best!.cost) {
+                    best = (mu, cost, proof)
+                }
+            }
+            guard let chosen = best else {
+                messages.append(P.blockSizes.count > 1 ? "block \(b + 1): \(lastProof?.message ?? "")" : (lastProof?.message ?? ""))
                 return SDPCertificate(status: .uncertified, bound: nil, dualValue: dualValue, shifts: shifts, method: .none,
                                       attempts: attempts, seconds: monotonicSeconds() - t0, message: messages.joined(separator: "; "))
             }
-            if proof.method != .cholesky { method = proof.method }
-            shifts.append(mu)
-            if mu > 0, let T = tb { bound = Directed.addUp(bound, Directed.mulUp(mu, T)) }
+            messages.append(P.blockSizes.count > 1 ? "block \(b + 1): \(chosen.proof.message)" : chosen.proof.message)
+            if chosen.proof.method != .cholesky { method = chosen.proof.method }
+            shifts.append(chosen.mu)
+            bound = Directed.addUp(bound, chosen.cost)
         }
         for (k, c) in P.constraints.enumerated() where y[k] != 0 {
             bound = Directed.addUp(bound, Directed.mulUp(y[k], y[k] > 0 ? c.upper : c.lower))

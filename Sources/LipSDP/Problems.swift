@@ -122,14 +122,19 @@ public struct BlockSDP: Sendable {
     public var constraints: [SDPConstraint]
     /// Per block: an upper bound on tr(X_b) valid on the feasible set, or nil when unknown.
     public var traceBounds: [Double?]
+    /// Per block, optionally: β with X_ii ≤ β_i on the feasible set (one per index). Lets the
+    /// certificate shift each index in proportion to its scale (see `certify`).
+    public var diagonalBounds: [[Double]?]
     public var objectiveError: Double
     public var name: String
 
     public init(sense: Sense = .maximize, blockSizes: [Int], objective: [SymmetricMatrix], objectiveConstant: Double = 0,
-                constraints: [SDPConstraint], traceBounds: [Double?]? = nil, objectiveError: Double = 0, name: String = "sdp") {
+                constraints: [SDPConstraint], traceBounds: [Double?]? = nil, diagonalBounds: [[Double]?]? = nil,
+                objectiveError: Double = 0, name: String = "sdp") {
         self.sense = sense; self.blockSizes = blockSizes; self.objective = objective
         self.objectiveConstant = objectiveConstant; self.constraints = constraints
         self.traceBounds = traceBounds ?? Array(repeating: nil, count: blockSizes.count)
+        self.diagonalBounds = diagonalBounds ?? Array(repeating: nil, count: blockSizes.count)
         self.objectiveError = objectiveError; self.name = name
     }
 
@@ -151,6 +156,15 @@ public struct BlockSDP: Sendable {
         }
         for (b, t) in traceBounds.enumerated() { if let t, !(t.isFinite && t >= 0) {
             throw SDPError("SDP '\(name)': trace bound of block \(b + 1) is \(t); it must be finite and ≥ 0 (or absent)")
+        } }
+        guard diagonalBounds.count == blockSizes.count else {
+            throw SDPError("SDP '\(name)': \(diagonalBounds.count) diagonal-bound lists for \(blockSizes.count) blocks")
+        }
+        for (b, d) in diagonalBounds.enumerated() { if let d {
+            guard d.count == blockSizes[b] else { throw SDPError("SDP '\(name)': block \(b + 1) has \(d.count) diagonal bounds for size \(blockSizes[b])") }
+            if let i = d.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+                throw SDPError("SDP '\(name)': diagonal bound \(i + 1) of block \(b + 1) is \(d[i]); it must be finite and ≥ 0")
+            }
         } }
         guard objectiveError.isFinite, objectiveError >= 0 else { throw SDPError("SDP '\(name)': objective error \(objectiveError) must be finite and ≥ 0") }
         for (k, c) in constraints.enumerated() {

@@ -28,20 +28,34 @@ public enum Directed {
     @inline(__always) public static func subUp(_ a: Double, _ b: Double) -> Double { addUp(a, -b) }
     /// A lower bound on a − b.
     @inline(__always) public static func subDown(_ a: Double, _ b: Double) -> Double { addDown(a, -b) }
-    /// An upper bound on a · b (always one ulp up: products are not on any hot path).
+    /// An upper bound on a · b: exact products (fused residual 0, away from underflow) stay,
+    /// others move one ulp up.
     @inline(__always) public static func mulUp(_ a: Double, _ b: Double) -> Double {
         let p = a * b
-        return p.isFinite ? p.nextUp : p
+        guard p.isFinite else { return p }
+        if a == 0 || b == 0 { return 0 }
+        guard Swift.abs(p) >= 0x1p-900 else { return p.nextUp }
+        let r = (-p).addingProduct(a, b)            // a·b − p, exact here
+        return r > 0 ? p.nextUp : p
     }
     /// A lower bound on a · b.
     @inline(__always) public static func mulDown(_ a: Double, _ b: Double) -> Double {
         let p = a * b
-        return p.isFinite ? p.nextDown : p
+        guard p.isFinite else { return p }
+        if a == 0 || b == 0 { return 0 }
+        guard Swift.abs(p) >= 0x1p-900 else { return p.nextDown }
+        let r = (-p).addingProduct(a, b)
+        return r < 0 ? p.nextDown : p
     }
     /// An upper bound on a / b (b ≠ 0).
     @inline(__always) public static func divUp(_ a: Double, _ b: Double) -> Double {
         let q = a / b
-        return q.isFinite ? q.nextUp : q
+        guard q.isFinite else { return q }
+        if a == 0 { return 0 }
+        guard Swift.abs(q) >= 0x1p-900, Swift.abs(b) >= 0x1p-900, Swift.abs(a) >= 0x1p-900 else { return q.nextUp }
+        let r = a.addingProduct(-q, b)              // a − q·b = b·(a/b − q), exact here
+        if r == 0 { return q }
+        return (r > 0) == (b > 0) ? q.nextUp : q
     }
     /// An upper bound on Σ xs (left to right, each partial sum rounded up).
     public static func sumUp<S: Sequence>(_ xs: S) -> Double where S.Element == Double {

@@ -397,8 +397,10 @@ public enum ShorSDP {
         for v in 0..<n { if case .derivative = compactRoles[v] { traceBound = Directed.addUp(traceBound, Directed.mulUp(compactBound[v], compactBound[v])) } }
         let Q: SymmetricMatrix
         do { Q = try SymmetricMatrix(order: n, entries: qEntries) } catch { throw ProblemError.input("chained Shor SDP: \(error)") }
+        // X_ii ≤ β_i: 1 for x₀ and t, Z² for z (lets the certificate shift each index by its scale)
+        let betas = compactBound.map { Directed.mulUp($0, $0) }
         let block = BlockSDP(sense: .maximize, blockSizes: [n], objective: [Q], constraints: cons,
-                             traceBounds: [traceBound], objectiveError: objErr, name: "shor-chained")
+                             traceBounds: [traceBound], diagonalBounds: [betas], objectiveError: objErr, name: "shor-chained")
         return ShorProblem(formulation: .chained, shape: shape, sdp: .block(block), formationError: 0,
                            variables: compactRoles, isLocal: isLocal, neuronCounts: counts)
     }
