@@ -100,6 +100,7 @@ func runShor(_ a: Args) throws {
     o.deadline = Deadline(seconds: a.double("time", 600))
     o.tolerance = a.double("tol", nil)
     o.verbosity = a.int("verbosity", 0)
+    o.rank = a.values["rank"].flatMap { Int($0) }
     let sname = a.string("solver", "lowrank")
     let t1 = monotonicSeconds()
     let r = try solver(sname).solve(problem.sdp, options: o)

@@ -237,4 +237,20 @@ import Testing
         #expect(throws: SizeError.self) { try LowRankSolver().solve(.maxCut(p), options: small) }
         #expect(!LowRankSolver().supports(.block(p.asBlockSDP())))
     }
+
+    @Test func rankGrowsWhenTheFactorStalls() throws {
+        // Q = −(J − I)/2 on 7 nodes: xᵀQx = (n − (Σx)²)/2 over x ∈ ±1 is at most 3, while the
+        // SDP reaches n/2 = 3.5 with Σ v_i = 0, which needs rank ≥ 2. Started at rank 1 the
+        // factor stalls at 3; the solver must raise the rank and certify 3.5.
+        var e: [(Int, Int, Double)] = []
+        for i in 0..<7 { for j in (i + 1)..<7 { e.append((i, j, -0.5)) } }
+        let p = try MaxCutProblem(q: SymmetricMatrix(order: 7, entries: e))
+        #expect(bruteForceMaxCut(p.q) == 3)
+        let r = try LowRankSolver(startRank: 1).solve(.maxCut(p), options: SDPOptions())
+        #expect(r.status == .optimal, "\(r.message)")
+        #expect((r.factor?.rank ?? 0) > 1)
+        #expect(Swift.abs(r.dualObjective - 3.5) < 1e-5)
+        let c = p.certify(dual: r.dual)
+        #expect((c.bound ?? .nan) >= 3.5 && (c.bound ?? .nan) <= 3.5 * (1 + 1e-5))
+    }
 }
