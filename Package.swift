@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "LipControl", targets: ["LipControl"]),
         .library(name: "LipClp", targets: ["LipClp"]),
         .library(name: "LipIO", targets: ["LipIO"]),
+        .library(name: "LipSDP", targets: ["LipSDP"]),
+        .library(name: "LipDSDP", targets: ["LipDSDP"]),
     ],
     dependencies: [
         // ONNX import: the protobuf runtime only (the generated code is committed; see
@@ -25,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
         .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // DSDP 5.8 (SDP solver): Debian libdsdp-dev, no pkg-config file (see Sources/LipDSDP).
+        .systemLibrary(name: "CDSDP", providers: [.apt(["libdsdp-dev"])]),
         // Small C targets: the Lua error trampoline and the GLPK setjmp guard (Swift cannot
         // longjmp or setjmp safely; see Sources/CLuaShims and Sources/CGLPKShims).
         .target(name: "CLipSignals"),
@@ -39,20 +43,29 @@ let package = Package(
         .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
         // COIN-OR Clp run as a separate program (EPL: not linked), see Sources/LipClp.
         .target(name: "LipClp", dependencies: ["LipLP", "LipControl", "CLipSpawn"], exclude: ["README.md"]),
-        .target(name: "LipCore", dependencies: ["LipControl", "LipLP"], exclude: ["README.md", "Hierarchy/README.md"]),
+        // SDP: value types, the verified certificate and the low-rank solver (pure Swift);
+        // DSDP behind the same protocol.
+        .target(name: "LipSDP", dependencies: ["LipControl"], exclude: ["README.md"]),
+        .target(name: "LipDSDP", dependencies: ["LipSDP", "CDSDP"], exclude: ["README.md"],
+                linkerSettings: [.linkedLibrary("dsdp"), .linkedLibrary("lapack"), .linkedLibrary("blas")]),
+        .target(name: "LipCore", dependencies: ["LipControl", "LipLP", "LipSDP"], exclude: ["README.md", "Hierarchy/README.md", "SDP/README.md"]),
         .target(name: "LipIO", dependencies: ["LipCore", "LipControl", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md", "ONNX/onnx.proto"]),
         .target(name: "LipIOFuzz", dependencies: ["LipIO", "LipCore", "LipControl"]),
         .executableTarget(name: "lipio-fuzz", dependencies: ["LipIOFuzz"]),
-        .target(name: "LipLua", dependencies: ["LipControl", "LipCore", "LipIO", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
-        .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "CEdit"]),
+        .target(name: "LipLua", dependencies: ["LipControl", "LipCore", "LipIO", "LipLP", "LipSDP", "CLua", "CLuaShims"], exclude: ["README.md"]),
+        .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "LipSDP", "LipDSDP", "CEdit"]),
+        // Lua-free SDP benchmark (scripts/tools/sdp_bench runs it, one case per process).
+        .executableTarget(name: "sdp-bench", dependencies: ["LipCore", "LipSDP", "LipDSDP", "LipControl"]),
 
         // MARK: tests
         .testTarget(name: "LipLPTests", dependencies: ["LipLP"]),
         .testTarget(name: "LipGLPKTests", dependencies: ["LipGLPK", "LipLP"]),
-        .testTarget(name: "LipCoreTests", dependencies: ["LipControl", "LipCore", "LipIO", "LipLP", "LipGLPK"]),
+        .testTarget(name: "LipCoreTests", dependencies: ["LipControl", "LipCore", "LipIO", "LipLP", "LipGLPK", "LipSDP", "LipDSDP"]),
         .testTarget(name: "LipIOTests", dependencies: ["LipIO", "LipIOFuzz", "LipCore", "LipControl"], exclude: ["corpus"]),
-        .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "CLua", "CLuaShims"]),
+        .testTarget(name: "LipSDPTests", dependencies: ["LipSDP", "LipLP", "LipControl"]),
+        .testTarget(name: "LipDSDPTests", dependencies: ["LipDSDP", "LipSDP", "CDSDP", "LipControl"]),
+        .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "LipSDP", "LipDSDP", "CLua", "CLuaShims"]),
         .testTarget(name: "LipluaCLITests", dependencies: ["liplua"]),
         .testTarget(name: "LipClpTests", dependencies: ["LipClp", "LipLP", "LipGLPK", "LipCore", "LipControl"]),
     ]
