@@ -22,14 +22,14 @@ let package = Package(
         // longjmp or setjmp safely; see Sources/CLuaShims and Sources/CGLPKShims).
         .target(name: "CLipSignals"),
         .target(name: "CLuaShims", dependencies: ["CLua", "CLipSignals"], linkerSettings: [.linkedLibrary("lua5.4")]),
-        .target(name: "CGLPKShims", dependencies: ["CGLPK"], linkerSettings: [.linkedLibrary("glpk")]),
+        .target(name: "CGLPKShims", dependencies: ["CGLPK", "CLipSignals"], linkerSettings: [.linkedLibrary("glpk")]),
 
         // MARK: implementation details: Swift modules (arrows point down)
         .target(name: "LipControl", dependencies: ["CLipSignals"]),
         .target(name: "LipLP", dependencies: ["LipControl"], exclude: ["README.md"]),
-        .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
+        .target(name: "LipGLPK", dependencies: ["LipLP", "LipControl", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
         .target(name: "LipCore", dependencies: ["LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
-        .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
+        .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "LipControl", "CLua", "CLuaShims"], exclude: ["README.md"]),
         .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CEdit"]),
 
         // MARK: tests

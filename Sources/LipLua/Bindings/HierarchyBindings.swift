@@ -249,7 +249,7 @@ extension LuaVM {
             }
             if let path = try o.string("write_lp") {
                 let format = try o.choice("write_format", ["mps", "lp"]) ?? "mps"
-                var (lp, inverse) = try KrivineHierarchy.apply(problem, options: opts)
+                var (lp, inverse) = try c.vm.withDeadline(seconds: opts.timeLimit) { try KrivineHierarchy.apply(problem, options: opts) }
                 try c.vm.callbackErrors.check()
                 if format == "mps" {
                     // Name the columns by their products (free MPS allows any characters but
@@ -262,7 +262,7 @@ extension LuaVM {
                 guard let writer = c.vm.lpWriter else { throw LuaRaise("this host cannot write LP files (no LP writer registered)") }
                 try writer(lp, path, format)
             }
-            let bound = try KrivineHierarchy.solve(problem, options: opts)
+            let bound = try c.vm.withDeadline(seconds: opts.timeLimit) { try KrivineHierarchy.solve(problem, options: opts) }
             try c.vm.callbackErrors.check()
             bound.push(onto: c.state, problem: problem)
             return 1
