@@ -71,11 +71,13 @@ int liplua_stop_reason(void) {
 static void stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     int why = liplua_stop_reason();
-    /* Armed by the signal handler for an immediate stop (every instruction, calls, lines):
-       back to the plain count hook, so C functions such as the message handler are not
-       hooked while the error unwinds. */
-    if (lua_gethookcount(L) != LIPLUA_STOP_COUNT || lua_gethookmask(L) != LUA_MASKCOUNT)
-        lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
+    /* While a stop is due the hook fires at every Lua instruction, so code that caught the
+       error (pcall in a loop) stops at its next instruction; count events only, so C
+       functions such as the message handler are not hooked while the error unwinds. When
+       nothing is due (the flag was cleared), back to every LIPLUA_STOP_COUNT instructions. */
+    int count = why ? 1 : LIPLUA_STOP_COUNT;
+    if (lua_gethookcount(L) != count || lua_gethookmask(L) != LUA_MASKCOUNT)
+        lua_sethook(L, stop_hook, LUA_MASKCOUNT, count);
     if (why == LIPLUA_STOP_INTERRUPTED) luaL_error(L, "interrupted!");
     if (why == LIPLUA_STOP_TIME_LIMIT) luaL_error(L, "time limit reached");
 }

@@ -123,6 +123,9 @@ extension GLPKSolver {
         if path.utf8.count > maxPathBytes {
             throw fail("the path is \(path.utf8.count) bytes long; GLPK accepts at most \(maxPathBytes) (longer paths overflow its message buffer). Use a shorter path (e.g. a relative one, or a symbolic link to the directory).")
         }
+        if let long = path.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
+            throw fail("a path component is \(long.utf8.count) bytes long; file systems allow at most 255 (NAME_MAX)")
+        }
         var st = stat()
         let exists = stat(path, &st) == 0
         let isDirectory = exists && (st.st_mode & S_IFMT) == S_IFDIR

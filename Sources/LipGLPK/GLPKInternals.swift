@@ -249,21 +249,22 @@ final class Session {
     let timeLimit: Double?
     let deadline: Deadline
     let term: TermState
-    /// What GLPK is asked to print: at least GLP_MSG_ON for solves (the lines are the stop
-    /// checks); what is shown is decided by `term.echo`.
-    let messageLevel: Int32
     let verbosity: Int
     let solving: Bool
     var iterationsBefore = 0
 
-    init(options: LPOptions, solving: Bool = true) {
+    /// The deadline for a time limit (NaN counts as 0; +∞ and huge values as none).
+    static func deadline(_ timeLimit: Double?) -> Deadline {
+        Deadline(seconds: timeLimit.map { $0.isNaN ? 0 : $0 })
+    }
+
+    init(options: LPOptions, solving: Bool = true, deadline: Deadline? = nil) {
         start = clock.now
         timeLimit = options.timeLimit
-        deadline = Deadline(seconds: options.timeLimit.map { $0.isNaN ? 0 : $0 })
+        self.deadline = deadline ?? Session.deadline(options.timeLimit)
         self.solving = solving
         let v = options.verbosity
         verbosity = v
-        messageLevel = v >= 3 ? GLP_MSG_ALL : GLP_MSG_ON
         let echo: TermState.Echo = !solving ? .none : v <= 0 ? .none : v == 1 ? .errors : v == 2 ? .normal : .all
         term = TermState(progress: options.progress, echo: echo)
         liplua_glpk_set_output(0)

@@ -49,7 +49,12 @@ extension GLPKSolver {
     ///
     /// For `.interiorPoint` the figure covers the parent (its copy) and the child process that
     /// runs glp_interior together. `.automatic` is estimated for the method `rule` picks.
-    public func memoryEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod, factorNonzeros: Int? = nil) -> Double {
+    public func memoryEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod) -> Double? {
+        memoryEstimate(rows: rows, columns: columns, nonzeros: nonzeros, method: method, factorNonzeros: nil)
+    }
+
+    /// The same, with the size of the Cholesky factor when it is known (interior point).
+    public func memoryEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod, factorNonzeros: Int?) -> Double {
         let m = Double(max(rows, 0)), n = Double(max(columns, 0)), z = Double(max(nonzeros, 0))
         let chosen = method == .automatic ? rule.method(rows: rows, columns: columns, nonzeros: nonzeros) : method
         let c = MemoryModel.coefficients
@@ -64,7 +69,7 @@ extension GLPKSolver {
 
     /// "about 1.2 GB for GLPK's interior point" (for messages).
     static func describeEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod) -> String {
-        let e = GLPKSolver().memoryEstimate(rows: rows, columns: columns, nonzeros: nonzeros, method: method)
+        let e = GLPKSolver().memoryEstimate(rows: rows, columns: columns, nonzeros: nonzeros, method: method, factorNonzeros: nil)
         let what: String
         switch method {
         case .interiorPoint: what = "interior point"
@@ -80,7 +85,7 @@ extension GLPKSolver {
     func memoryRefusal(_ lp: LinearProgram, method: LPMethod) -> LPResult? {
         let limits = MemoryLimits.current
         guard let left = limits.addressSpaceLeft else { return nil }
-        let need = memoryEstimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount, method: method)
+        let need = memoryEstimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount, method: method, factorNonzeros: nil)
         // Address space runs ahead of resident memory (thread stacks, allocator arenas), so
         // half the estimate again is kept in reserve.
         guard need * 1.5 > left else { return nil }

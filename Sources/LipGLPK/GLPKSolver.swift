@@ -63,8 +63,10 @@ public struct GLPKSolver: LPSolver {
     }
 
     public func solve(_ lp: LinearProgram, options: LPOptions) throws -> LPResult {
+        // The time limit counts from here: validation and copying the LP are part of the solve.
+        let deadline = Session.deadline(options.timeLimit)
         try lp.validate()
-        return solveValidated(lp, options: options)
+        return solveValidated(lp, options: options, deadline: deadline)
     }
 
     /// Solves without validating first. Internal: tests use it to feed GLPK bad data and check
@@ -74,7 +76,7 @@ public struct GLPKSolver: LPSolver {
     /// zero and negative values give `time_limit` at once without solving (the option checks
     /// of the callers reject them earlier with a message). An interrupt request pending at the
     /// start gives `interrupted` at once.
-    func solveValidated(_ lp: LinearProgram, options: LPOptions) -> LPResult {
+    func solveValidated(_ lp: LinearProgram, options: LPOptions, deadline: Deadline? = nil) -> LPResult {
         let method = options.method == .automatic ? rule.method(for: lp) : options.method
         var result: LPResult
         if let t = options.timeLimit, !(t > 0) {
@@ -82,11 +84,11 @@ public struct GLPKSolver: LPSolver {
                               message: "GLPK: nothing was solved: the time limit is \(t) s (it must be a positive number of seconds).")
         } else if Interrupt.isRequested {
             result = LPResult(status: .interrupted, method: method,
-                              message: "GLPK: nothing was solved: an interrupt (Ctrl-C) was pending when the solve began.")
+                              message: "GLPK: interrupted before the solve began (an interrupt, Ctrl-C, was pending); nothing was solved.")
         } else if let refusal = memoryRefusal(lp, method: method) {
             result = refusal
         } else {
-            let session = Session(options: options)
+            let session = Session(options: options, deadline: deadline)
             defer { session.finish() }
             switch method {
             case .interiorPoint:
@@ -131,7 +133,8 @@ public struct GLPKSolver: LPSolver {
         // At least GLP_MSG_ON, a line every checkIntervalMilliseconds: each line is a point
         // where the C hook checks the interrupt flag and the deadline (TermState decides what
         // the user sees).
-        smcp.msg_lev = session.messageLevel
+        // GLP_MSG_ALL adds a line before and after the presolver, which has no output of its own.
+        smcp.msg_lev = GLP_MSG_ALL
         smcp.out_frq = Session.checkIntervalMilliseconds
         smcp.meth = method == .primalSimplex ? GLP_PRIMAL : GLP_DUALP
         smcp.presolve = options.presolve ? GLP_ON : GLP_OFF
@@ -142,10 +145,11 @@ public struct GLPKSolver: LPSolver {
             smcp.presolve = presolve ? GLP_ON : GLP_OFF
             smcp.meth = meth
             // GLPK's own limit (a clean stop with the current point) ends at the deadline plus
-            // the presolve/scaling time it does not count; the hook's backstop stops the call
-            // `backstopGrace` after the deadline in any case.
+            // the set-up time it does not count; without presolve the hook's backstop waits
+            // `backstopGrace` for it, with presolve there is no point to wait for (GLPK cannot
+            // map an unfinished presolved solution back), so the hook stops at the deadline.
             smcp.tm_lim = session.glpkTimeLimit
-            session.armBackstop(grace: Session.backstopGrace)
+            session.armBackstop(grace: presolve ? 0 : Session.backstopGrace)
             smcpPtr.initialize(to: smcp)
             job.ptr.pointee.smcp = smcpPtr
             let r = job.run(.simplex)
@@ -163,7 +167,8 @@ public struct GLPKSolver: LPSolver {
             var r = session.stopResult(reason, method: method, what: label + pre,
                                        iterations: session.iterationsBefore + session.term.lastIteration, note: note)
             if reason == .timeLimit {
-                r.message += " (GLPK's own limit had not stopped it \(Session.backstopGrace) s after the deadline; no point is available.)"
+                r.message += options.presolve ? " (With presolve GLPK keeps no point at a time limit.)"
+                    : " (GLPK's own limit had not stopped it \(Session.backstopGrace) s after the deadline; no point is available.)"
             }
             return r
         }
