@@ -7,6 +7,7 @@
    with malloc, which glibc keeps usable across fork. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ typedef struct shared_header {
     long long factor_nonzeros; /* -1 until GLPK printed it */
     unsigned seq;              /* bumped after every progress update */
     double child_start;        /* monotonic seconds when the child started */
+    long rss_start_kb;         /* the child's VmRSS when it started (inherited pages) */
+    long hwm_kb;               /* the child's VmHWM at its last output line */
     char message[2048];
 } shared_header;
 
@@ -80,6 +83,24 @@ static void c_append_recent(const char *s) {
     memcpy(c_recent + rn, s, sn + 1);
 }
 
+/* A field of /proc/self/status in kB, with raw system calls (no stdio in the child). */
+static long c_status_kb(const char *field) {
+    char buf[4096];
+    int fd = open("/proc/self/status", O_RDONLY);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    size_t len = strlen(field);
+    for (char *p = buf; p && *p; ) {
+        if (strncmp(p, field, len) == 0 && p[len] == ':') return strtol(p + len + 1, NULL, 10);
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    return 0;
+}
+
 static const char *skip_blanks(const char *p) { while (*p == ' ' || *p == '\t') p++; return p; }
 
 /* "Matrix L has 639183 non-zeros" or " 12: obj =  -1.5e+00; rpi = ..." */
@@ -117,6 +138,7 @@ static int c_term_hook(void *info, const char *s) {
     (void)info;
     c_append_recent(s);
     if (c_in->echo) c_write_all(s, strlen(s));
+    c_hdr->hwm_kb = c_status_kb("VmHWM");
     for (const char *p = s; *p; p++) {
         if (*p == '\n') {
             c_line[c_line_len] = 0;
@@ -144,6 +166,7 @@ static void c_run(const liplua_ipt_input *in, shared_header *hdr, double *x, dou
     c_hdr = hdr; c_in = in;
     c_recent[0] = 0; c_line_len = 0;
     hdr->child_start = liplua_ipt_now();
+    hdr->rss_start_kb = c_status_kb("VmRSS");
     /* Die with the parent; leave Ctrl-C to the parent (it polls the interrupt flag and kills
        this process), so a programmatic interrupt and a real one behave the same. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -171,6 +194,7 @@ static void c_run(const liplua_ipt_input *in, shared_header *hdr, double *x, dou
     if (in->ord_alg > 0) parm.ord_alg = in->ord_alg;
     int ret = glp_interior(p, &parm);
 
+    hdr->hwm_kb = c_status_kb("VmHWM");
     hdr->ret = ret;
     hdr->status = glp_ipt_status(p);
     hdr->objective = glp_ipt_obj_val(p);
@@ -325,3 +349,8 @@ double liplua_ipt_startup_seconds(const liplua_ipt_run *run) {
 }
 long liplua_ipt_child_peak_kb(const liplua_ipt_run *run) { return run->child_peak_kb; }
 long liplua_ipt_parent_rss_kb(const liplua_ipt_run *run) { return run->parent_rss_kb; }
+long liplua_ipt_child_added_kb(const liplua_ipt_run *run) {
+    long hwm = run->hdr->hwm_kb, start = run->hdr->rss_start_kb;
+    if (run->child_peak_kb > hwm) hwm = run->child_peak_kb;   /* wait4 saw the final peak */
+    return hwm > start ? hwm - start : 0;
+}

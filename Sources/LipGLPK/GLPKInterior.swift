@@ -16,6 +16,9 @@ public struct InteriorProcessReport: Sendable {
     public var childPeakBytes: Double
     /// The parent's resident set when it forked.
     public var parentResidentBytes: Double
+    /// What GLPK added in the child: its peak resident set minus what it inherited (measured
+    /// in the child at each output line and at the end).
+    public var childAddedBytes: Double
     /// How it ended: "finished", "fatal", "factor_limit", "died", or the stop reason
     /// ("time_limit", "interrupted").
     public var outcome: String
@@ -128,6 +131,7 @@ extension GLPKSolver {
                 forkSeconds: liplua_ipt_fork_seconds(run), startupSeconds: liplua_ipt_startup_seconds(run),
                 childPeakBytes: Double(liplua_ipt_child_peak_kb(run)) * 1024,
                 parentResidentBytes: Double(liplua_ipt_parent_rss_kb(run)) * 1024,
+                childAddedBytes: Double(liplua_ipt_child_added_kb(run)) * 1024,
                 outcome: kind, stopSeconds: stopSeconds, factorNonzeros: factor >= 0 ? Int(factor) : nil,
                 seconds: liplua_ipt_now() - t0))
         }

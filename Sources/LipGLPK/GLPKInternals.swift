@@ -176,7 +176,7 @@ final class TermState {
             return
         }
         emitHeldLine()
-        if shouldEcho(line) { print(line) }
+        if shouldEcho(line) { show(line) }
     }
 
     /// A progress line (from the hook, or from the interior-point child with `line == nil`).
@@ -188,12 +188,19 @@ final class TermState {
             if now - lastReport >= progressInterval { progress(p); lastReport = now; heldProgress = nil } else { heldProgress = p }
         }
         if let line, echo.rawValue >= Echo.normal.rawValue {
-            if now - lastEcho >= echoInterval { print(line); lastEcho = now; heldLine = nil } else { heldLine = line }
+            if now - lastEcho >= echoInterval { show(line); lastEcho = now; heldLine = nil } else { heldLine = line }
         }
     }
 
     private func emitHeldLine() {
-        if let h = heldLine { print(h); heldLine = nil }
+        if let h = heldLine { show(h); heldLine = nil }
+    }
+
+    /// Prints a line of GLPK's log and flushes it (the lines are sparse; a log read through a
+    /// pipe shows them as they come).
+    private func show(_ line: String) {
+        print(line)
+        fflush(nil)
     }
 
     private func shouldEcho(_ line: String) -> Bool {
@@ -211,7 +218,7 @@ final class TermState {
     func flush() {
         emitHeldLine()
         if let p = heldProgress { progress?(p); heldProgress = nil }
-        if !pending.isEmpty, echo.rawValue >= Echo.normal.rawValue { print(pending) }
+        if !pending.isEmpty, echo.rawValue >= Echo.normal.rawValue { show(pending) }
         pending = ""
     }
 

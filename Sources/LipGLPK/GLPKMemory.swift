@@ -38,17 +38,23 @@ extension GLPKSolver {
     /// already holding the `LinearProgram` value (which is `24·columns + 16·rows + 16·nonzeros`
     /// bytes plus names; see `LinearProgram.memoryEstimate`).
     ///
-    /// Fitted to peak resident sets measured on the benchmark LPs (scripts/tools/bench_memory.lua,
-    /// numbers in README.md): GLPK's problem object keeps each nonzero in a row list and a
-    /// column list (~48 B), the wrapper's 1-based copy 16 B; the simplex adds its working
-    /// copies of A (row- and column-wise), the LU factorisation of the basis and
-    /// presolve's copy; the interior point adds A in both orders, S = A·Aᵀ and the Cholesky
-    /// factor L of S, whose size depends on the sparsity pattern. Without `factorNonzeros`
-    /// (GLPK prints it after its symbolic factorisation) L is taken to be
-    /// `interiorFillRatio`·nonzeros, the fill measured on the Krivine LPs.
+    /// Fitted to peak resident sets measured on the benchmark LPs (Krivine LPs from 6k to 5.3M
+    /// nonzeros and scripts/examples/big_lp.lua's LP; `scripts/tools/bench_memory`, table in
+    /// README.md), within ±3% on the LPs above 100,000 nonzeros:
     ///
-    /// For `.interiorPoint` the figure covers the parent (its copy) and the child process that
-    /// runs glp_interior together. `.automatic` is estimated for the method `rule` picks.
+    /// * simplex (this process): 190 B per nonzero + 350 B per row or column — the wrapper's
+    ///   copy, GLPK's problem object (a 56-byte element per nonzero, in a row and a column
+    ///   list), the presolver's copy and the presolved problem, the simplex's working matrix
+    ///   (by columns and by rows) and the basis factorisation;
+    /// * interior point: this process's copy (16 B per nonzero + 48 B per row or column) and
+    ///   the child process (135 B per nonzero + 445 B per row or column + 12 B per nonzero of
+    ///   the Cholesky factor L). Without `factorNonzeros` (GLPK prints it after its symbolic
+    ///   factorisation) L is taken as `interiorFillRatio` = 4 nonzeros per nonzero of A, the
+    ///   largest fill measured on Krivine LPs (0.75–3.9; random sparse LPs fill far more, which
+    ///   `interiorMaxFactorNonzeros` caps), and at most that cap. Since interior point can fall
+    ///   back to simplex, its estimate is the larger of the two.
+    ///
+    /// `.automatic` is estimated for the method `rule` picks.
     public func memoryEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod) -> Double? {
         memoryEstimate(rows: rows, columns: columns, nonzeros: nonzeros, method: method, factorNonzeros: nil)
     }
@@ -58,13 +64,13 @@ extension GLPKSolver {
         let m = Double(max(rows, 0)), n = Double(max(columns, 0)), z = Double(max(nonzeros, 0))
         let chosen = method == .automatic ? rule.method(rows: rows, columns: columns, nonzeros: nonzeros) : method
         let c = MemoryModel.coefficients
-        switch chosen {
-        case .interiorPoint:
-            let l = factorNonzeros.map(Double.init) ?? c.interiorFillRatio * z
-            return c.base + c.interiorPerNonzero * z + c.interiorPerColumn * n + c.interiorPerRow * m + c.perFactorNonzero * l
-        default:
-            return c.base + c.simplexPerNonzero * z + c.simplexPerColumn * n + c.simplexPerRow * m
-        }
+        let simplex = c.base + c.simplexPerNonzero * z + c.simplexPerRowOrColumn * (m + n)
+        guard chosen == .interiorPoint else { return simplex }
+        var l = factorNonzeros.map(Double.init) ?? c.interiorFillRatio * z
+        if let cap = rule.interiorMaxFactorNonzeros { l = min(l, Double(cap)) }
+        let parent = c.interiorParentPerNonzero * z + c.interiorParentPerRowOrColumn * (m + n)
+        let child = c.interiorChildPerNonzero * z + c.interiorChildPerRowOrColumn * (m + n) + c.perFactorNonzero * l
+        return max(c.base + parent + child, simplex)
     }
 
     /// "about 1.2 GB for GLPK's interior point" (for messages).
@@ -94,18 +100,21 @@ extension GLPKSolver {
     }
 }
 
-/// Coefficients of `GLPKSolver.memoryEstimate` (bytes).
+/// Coefficients of `GLPKSolver.memoryEstimate` (bytes), least-squares fits of relative error
+/// to the measurements in README.md ("Memory model").
 enum MemoryModel {
     struct Coefficients {
         var base: Double
-        var simplexPerNonzero: Double, simplexPerColumn: Double, simplexPerRow: Double
-        var interiorPerNonzero: Double, interiorPerColumn: Double, interiorPerRow: Double
+        var simplexPerNonzero: Double, simplexPerRowOrColumn: Double
+        var interiorParentPerNonzero: Double, interiorParentPerRowOrColumn: Double
+        var interiorChildPerNonzero: Double, interiorChildPerRowOrColumn: Double
         var perFactorNonzero: Double
         var interiorFillRatio: Double
     }
     static let coefficients = Coefficients(
-        base: 4e6,
-        simplexPerNonzero: 200, simplexPerColumn: 300, simplexPerRow: 300,
-        interiorPerNonzero: 250, interiorPerColumn: 300, interiorPerRow: 300,
-        perFactorNonzero: 16, interiorFillRatio: 1.0)
+        base: 1e6,
+        simplexPerNonzero: 190, simplexPerRowOrColumn: 350,
+        interiorParentPerNonzero: 16, interiorParentPerRowOrColumn: 48,
+        interiorChildPerNonzero: 135, interiorChildPerRowOrColumn: 445,
+        perFactorNonzero: 12, interiorFillRatio: 4)
 }

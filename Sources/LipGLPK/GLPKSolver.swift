@@ -37,8 +37,8 @@ public struct GLPKSolver: LPSolver {
     /// the most robust GLPK setting measured on certificate LPs) otherwise. Change the fields to
     /// change the rule; `interiorMinColumns = .max` disables interior point.
     public struct AutomaticRule: Sendable {
-        public var interiorMinColumns: Int = 50_000
-        public var interiorMinNonzeros: Int = 500_000
+        public var interiorMinColumns: Int = 5_000
+        public var interiorMinNonzeros: Int = 20_000
         public var simplex: LPMethod = .primalSimplex
         /// Interior point gives up (and falls back to `simplex`) when GLPK's symbolic Cholesky
         /// factor L of A·Aᵀ has more nonzeros than this: the numeric factorisation, repeated

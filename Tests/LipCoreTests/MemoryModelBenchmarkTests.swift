@@ -82,7 +82,12 @@ struct MemoryModelBenchmarkTests {
             Interrupt.clear()
             let solvePeak = Self.status("VmHWM") - before
             let child = peaks.reports.last
-            let childPeak = child.map { max(0, $0.childPeakBytes - $0.parentResidentBytes) } ?? 0
+            let childPeak = child?.childAddedBytes ?? 0
+            if let c = child {
+                print(String(format: "  child: fork %.4f s, started after %.4f s, peak %.0f MB (wait4) - parent %.0f MB; added %.0f MB; stop %@",
+                             c.forkSeconds, c.startupSeconds, c.childPeakBytes / 1e6, c.parentResidentBytes / 1e6, c.childAddedBytes / 1e6,
+                             c.stopSeconds.map { String(format: "%.3f s", $0) } ?? "-"))
+            }
             let model = solver.memoryEstimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount,
                                               method: method, factorNonzeros: child?.factorNonzeros)
             out.append(Sample(label: label, method: method.rawValue, rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount,

@@ -78,6 +78,10 @@ double liplua_ipt_fork_seconds(const liplua_ipt_run *run);
 double liplua_ipt_startup_seconds(const liplua_ipt_run *run);
 long liplua_ipt_child_peak_kb(const liplua_ipt_run *run);
 long liplua_ipt_parent_rss_kb(const liplua_ipt_run *run);
+/* What the child added to the memory it inherited (kB): its peak resident set (VmHWM at its
+   last output line, or wait4's figure when it ended by itself) minus its resident set when
+   it started. Counts until the child is killed, up to its last line. */
+long liplua_ipt_child_added_kb(const liplua_ipt_run *run);
 
 /* Monotonic seconds (the clock every deadline here uses). */
 double liplua_ipt_now(void);
