@@ -1,3 +1,4 @@
+import CGLPK
 import CGLPKShims
 import Glibc
 import LipControl
@@ -117,4 +118,14 @@ enum MemoryModel {
         interiorParentPerNonzero: 16, interiorParentPerRowOrColumn: 48,
         interiorChildPerNonzero: 135, interiorChildPerRowOrColumn: 445,
         perFactorNonzero: 12, interiorFillRatio: 4)
+}
+
+extension GLPKSolver {
+    /// Sets GLPK's own allocation limit (`glp_mem_limit`, megabytes) for this thread's GLPK
+    /// environment, which a forked interior-point child inherits. For tests of the
+    /// out-of-memory path; `Int32.max` lifts it. A GLPK fatal error resets the environment
+    /// (and so the limit).
+    static func setThreadMemoryLimit(megabytes: Int32) {
+        glp_mem_limit(megabytes)
+    }
 }

@@ -188,3 +188,23 @@ final class Reports: @unchecked Sendable {
         #expect(g.memoryEstimate(rows: 1000, columns: 10000, nonzeros: 50000, method: .interiorPoint, factorNonzeros: 2_000_000) > ip)
     }
 }
+
+@Suite struct OutOfMemory {
+    /// GLPK's own allocation failure (here its per-thread allocation limit, which the
+    /// interior-point child inherits) is reported as out of memory with the LP's sizes — not
+    /// as "invalid data reached GLPK" — and the next solve works. Oracle for the latter:
+    /// smallMax's optimum 11, by hand.
+    @Test(arguments: [LPMethod.primalSimplex, .interiorPoint]) func glpkAllocationFailureIsOutOfMemory(method: LPMethod) throws {
+        let lp = packingLP(rows: 300, columns: 3000, perColumn: 10, seed: 8)
+        GLPKSolver.setThreadMemoryLimit(megabytes: 1)
+        defer { GLPKSolver.setThreadMemoryLimit(megabytes: Int32.max) }
+        let r = try GLPKSolver().solve(lp, options: options(method))
+        GLPKSolver.setThreadMemoryLimit(megabytes: Int32.max)
+        #expect(r.status == .solverError)
+        #expect(r.message.hasPrefix("out of memory"), "\(r.message)")
+        #expect(r.message.contains("300 rows, 3000 columns, 30000 nonzeros"), "\(r.message)")
+        #expect(!r.message.contains("invalid data"))
+        let ok = try GLPKSolver().solve(smallMax(), options: options(method))
+        #expect(ok.status == .optimal && abs(ok.objective - 11) < 1e-6)
+    }
+}

@@ -21,9 +21,10 @@ struct Run {
     var stderr: String
 }
 
-func liplua(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], cwd: String? = nil) throws -> Run {
+func liplua(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], cwd: String? = nil,
+            shell: Bool = false) throws -> Run {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: lipluaBinary)
+    p.executableURL = URL(fileURLWithPath: shell ? "/bin/sh" : lipluaBinary)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "LUA_INIT"); env.removeValue(forKey: "LUA_INIT_5_4"); env.removeValue(forKey: "LIPLUA_STDLIB")
@@ -352,5 +353,44 @@ func slowSolveScript(method: String) -> String {
         let latency = Double(fields[5].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99
         #expect(latency < 2, "prompt back \(latency) s after Ctrl-C")
         print("ctrl-c to prompt (\(method)): \(latency) s")
+    }
+}
+
+@Suite struct MemoryLimitCLITests {
+    /// Under `ulimit -v` a solve that cannot fit is refused before allocating, with the LP's
+    /// sizes, the estimate and the limit — no crash, no "invalid data reached GLPK".
+    @Test func solveUnderAddressSpaceLimitIsOutOfMemory() throws {
+        let build = """
+            local lip = require "lip"
+            local net = lip.nn.random { sizes = { 80, 80, 1 }, sparsity = 20, activation = "elu", seed = 0 }
+            problem = lip.lipschitz_problem { network = net }
+            local function status(k)
+              for line in io.lines("/proc/self/status") do
+                local v = line:match("^" .. k .. ":%s*(%d+)")
+                if v then return tonumber(v) end
+              end
+            end
+            vmsize = status("VmSize")
+
+            """
+        let probe = try liplua(["-e", build + "print(vmsize)"])
+        guard let vm = Int(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Issue.record("no VmSize: \(probe.stdout) \(probe.stderr)"); return
+        }
+        // Room for building the 25,462 × 180,818 LP (~55 MB at its peak) but not for GLPK's
+        // simplex on it (~190 MB).
+        let script = try tempFile("oom.lua", build + """
+            local r = lip.hierarchy.krivine(problem, { degree = 3, products = "by_input", quiet = true, method = "primal", time_limit = 60 })
+            print(r.status)
+            print(r.message)
+            """)
+        let r = try liplua(["-c", "ulimit -v \(vm + 160_000); exec \"$0\" \"$1\"", lipluaBinary, script], shell: true)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "solver_error", "\(r.stdout) \(r.stderr)")
+        let message = lines.dropFirst().joined(separator: "\n")
+        #expect(message.contains("out of memory"), "\(message)")
+        #expect(message.contains("25462 rows, 180818 columns, 610256 nonzeros"), "\(message)")
+        #expect(message.contains("ulimit -v") && !message.contains("invalid data"), "\(message)")
     }
 }
