@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 #include <glpk.h>
 #include "CGLPKInterior.h"
 
@@ -315,6 +316,29 @@ void liplua_ipt_kill(liplua_ipt_run *run) {
     run->state = LIPLUA_IPT_KILLED;
     kill(run->pid, SIGKILL);
     try_reap(run, 1);
+}
+
+static void *reaper(void *arg) {
+    liplua_ipt_run *run = arg;
+    try_reap(run, 1);
+    munmap(run->map, run->map_size);
+    free(run);
+    return NULL;
+}
+
+void liplua_ipt_abandon(liplua_ipt_run *run) {
+    if (!run) return;
+    if (run->reaped) { liplua_ipt_free(run); return; }
+    run->state = LIPLUA_IPT_KILLED;
+    kill(run->pid, SIGKILL);
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    int failed = pthread_create(&t, &attr, reaper, run);
+    pthread_attr_destroy(&attr);
+    if (failed) { try_reap(run, 1); munmap(run->map, run->map_size); free(run); }
 }
 
 void liplua_ipt_free(liplua_ipt_run *run) {

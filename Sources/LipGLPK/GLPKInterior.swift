@@ -29,6 +29,12 @@ public struct InteriorProcessReport: Sendable {
     public var factorNonzeros: Int?
     /// Wall-clock seconds the child ran.
     public var seconds: Double
+
+    func with(stopSeconds: Double?) -> InteriorProcessReport {
+        var r = self
+        r.stopSeconds = stopSeconds
+        return r
+    }
 }
 
 enum ChildOutcome {
@@ -65,7 +71,8 @@ extension GLPKSolver {
         guard let run = withExtendedLifetime(model, { liplua_ipt_start(&input, &error) }) else {
             return .unavailable(error)
         }
-        defer { liplua_ipt_free(run) }
+        var abandoned = false
+        defer { if !abandoned { liplua_ipt_free(run) } }
         var seq: UInt32 = 0
         var iteration: Int32 = 0, objective = 0.0, factor: Int64 = -1
         func readProgress() {
@@ -79,6 +86,18 @@ extension GLPKSolver {
             }
         }
         let deadlineAt = session.remaining.map { liplua_ipt_now() + $0 }
+        // The report is read from the run before it is freed (or abandoned).
+        var pending: InteriorProcessReport? = nil
+        func report(_ kind: String, stopped: Bool) {
+            guard interiorProcessReport != nil else { return }
+            pending = InteriorProcessReport(
+                forkSeconds: liplua_ipt_fork_seconds(run), startupSeconds: liplua_ipt_startup_seconds(run),
+                childPeakBytes: Double(liplua_ipt_child_peak_kb(run)) * 1024,
+                parentResidentBytes: Double(liplua_ipt_parent_rss_kb(run)) * 1024,
+                childAddedBytes: Double(liplua_ipt_child_added_kb(run)) * 1024,
+                outcome: kind, stopSeconds: nil, factorNonzeros: factor >= 0 ? Int(factor) : nil,
+                seconds: liplua_ipt_now() - t0)
+        }
         var outcome: ChildOutcome
         var stopSeconds: Double? = nil
         while true {
@@ -111,13 +130,18 @@ extension GLPKSolver {
                 // Latency from the moment the stop became due: the deadline itself, or now for
                 // an interrupt (its arrival time is not recorded).
                 let due = reason == .timeLimit ? (deadlineAt ?? liplua_ipt_now()) : liplua_ipt_now()
-                liplua_ipt_kill(run)
+                // Kill and go: the kernel frees a large child's memory in its own time, and a
+                // detached thread reaps it, so the caller gets control back at once.
+                report(reason.rawValue, stopped: true)
+                liplua_ipt_abandon(run)
+                abandoned = true
                 stopSeconds = liplua_ipt_now() - due
+                if let r = pending { interiorProcessReport?(r.with(stopSeconds: stopSeconds)) }
                 outcome = .stopped(reason, iterations: Int(iteration))
                 break
             }
         }
-        if let report = interiorProcessReport {
+        if !abandoned {
             let kind: String
             switch outcome {
             case .finished: kind = "finished"
@@ -127,13 +151,8 @@ extension GLPKSolver {
             case .stopped(let r, _): kind = r.rawValue
             case .unavailable: kind = "unavailable"
             }
-            report(InteriorProcessReport(
-                forkSeconds: liplua_ipt_fork_seconds(run), startupSeconds: liplua_ipt_startup_seconds(run),
-                childPeakBytes: Double(liplua_ipt_child_peak_kb(run)) * 1024,
-                parentResidentBytes: Double(liplua_ipt_parent_rss_kb(run)) * 1024,
-                childAddedBytes: Double(liplua_ipt_child_added_kb(run)) * 1024,
-                outcome: kind, stopSeconds: stopSeconds, factorNonzeros: factor >= 0 ? Int(factor) : nil,
-                seconds: liplua_ipt_now() - t0))
+            report(kind, stopped: false)
+            if let r = pending { interiorProcessReport?(r) }
         }
         return outcome
     }

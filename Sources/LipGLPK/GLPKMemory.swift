@@ -61,22 +61,46 @@ extension GLPKSolver {
     }
 
     /// The same, with the size of the Cholesky factor when it is known (interior point).
+    /// Sizes alone assume what Krivine LPs are: equality rows and columns bounded on one side
+    /// (see `memoryEstimate(for:method:)` for any LP).
     public func memoryEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod, factorNonzeros: Int?) -> Double {
+        estimate(rows: rows, columns: columns, nonzeros: nonzeros, working: (rows, columns, nonzeros), method: method,
+                 factorNonzeros: factorNonzeros)
+    }
+
+    /// The estimate for a given LP. GLPK's interior point works on the standard form: every
+    /// inequality row gets a slack column, and every column bounded on both sides an extra row
+    /// and column (scripts/examples/big_lp.lua's 2,000 × 100,000 LP becomes 102,000 × 202,000),
+    /// which the child's part counts.
+    public func memoryEstimate(for lp: LinearProgram, method: LPMethod, factorNonzeros: Int? = nil) -> Double {
+        var inequalities = 0, doubleBounded = 0
+        for i in 0..<lp.rowCount where lp.rowLower[i] != lp.rowUpper[i] { inequalities += 1 }
+        for j in 0..<lp.columnCount where lp.columnLower[j].isFinite && lp.columnUpper[j].isFinite
+            && lp.columnLower[j] != lp.columnUpper[j] { doubleBounded += 1 }
+        let working = (lp.rowCount + doubleBounded, lp.columnCount + doubleBounded + inequalities,
+                       lp.nonzeroCount + 2 * doubleBounded + inequalities)
+        return estimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount, working: working,
+                        method: method, factorNonzeros: factorNonzeros)
+    }
+
+    private func estimate(rows: Int, columns: Int, nonzeros: Int, working: (Int, Int, Int), method: LPMethod,
+                          factorNonzeros: Int?) -> Double {
         let m = Double(max(rows, 0)), n = Double(max(columns, 0)), z = Double(max(nonzeros, 0))
+        let mw = Double(max(working.0, 0)), nw = Double(max(working.1, 0)), zw = Double(max(working.2, 0))
         let chosen = method == .automatic ? rule.method(rows: rows, columns: columns, nonzeros: nonzeros) : method
         let c = MemoryModel.coefficients
         let simplex = c.base + c.simplexPerNonzero * z + c.simplexPerRowOrColumn * (m + n)
         guard chosen == .interiorPoint else { return simplex }
-        var l = factorNonzeros.map(Double.init) ?? c.interiorFillRatio * z
+        var l = factorNonzeros.map(Double.init) ?? c.interiorFillRatio * zw
         if let cap = rule.interiorMaxFactorNonzeros { l = min(l, Double(cap)) }
         let parent = c.interiorParentPerNonzero * z + c.interiorParentPerRowOrColumn * (m + n)
-        let child = c.interiorChildPerNonzero * z + c.interiorChildPerRowOrColumn * (m + n) + c.perFactorNonzero * l
+        let child = c.interiorChildPerNonzero * zw + c.interiorChildPerRowOrColumn * (mw + nw) + c.perFactorNonzero * l
         return max(c.base + parent + child, simplex)
     }
 
     /// "about 1.2 GB for GLPK's interior point" (for messages).
-    static func describeEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod) -> String {
-        let e = GLPKSolver().memoryEstimate(rows: rows, columns: columns, nonzeros: nonzeros, method: method, factorNonzeros: nil)
+    static func describeEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod, bytes: Double? = nil) -> String {
+        let e = bytes ?? GLPKSolver().memoryEstimate(rows: rows, columns: columns, nonzeros: nonzeros, method: method, factorNonzeros: nil)
         let what: String
         switch method {
         case .interiorPoint: what = "interior point"
@@ -92,12 +116,12 @@ extension GLPKSolver {
     func memoryRefusal(_ lp: LinearProgram, method: LPMethod) -> LPResult? {
         let limits = MemoryLimits.current
         guard let left = limits.addressSpaceLeft else { return nil }
-        let need = memoryEstimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount, method: method, factorNonzeros: nil)
+        let need = memoryEstimate(for: lp, method: method)
         // Address space runs ahead of resident memory (thread stacks, allocator arenas), so
         // half the estimate again is kept in reserve.
         guard need * 1.5 > left else { return nil }
         return LPResult(status: .solverError, method: method,
-                        message: "out of memory: the LP (\(lp.rowCount) rows, \(lp.columnCount) columns, \(lp.nonzeroCount) nonzeros) was not solved: \(GLPKSolver.describeEstimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount, method: method)), but only \(formatBytes(left)) of address space is left. \(limits.description) Shrink the LP (lower degree, sparser family) or raise the limit (ulimit -v).")
+                        message: "out of memory: the LP (\(lp.rowCount) rows, \(lp.columnCount) columns, \(lp.nonzeroCount) nonzeros) was not solved: \(GLPKSolver.describeEstimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount, method: method, bytes: need)), but only \(formatBytes(left)) of address space is left. \(limits.description) Shrink the LP (lower degree, sparser family) or raise the limit (ulimit -v).")
     }
 }
 

@@ -88,8 +88,7 @@ struct MemoryModelBenchmarkTests {
                              c.forkSeconds, c.startupSeconds, c.childPeakBytes / 1e6, c.parentResidentBytes / 1e6, c.childAddedBytes / 1e6,
                              c.stopSeconds.map { String(format: "%.3f s", $0) } ?? "-"))
             }
-            let model = solver.memoryEstimate(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount,
-                                              method: method, factorNonzeros: child?.factorNonzeros)
+            let model = solver.memoryEstimate(for: lp, method: method, factorNonzeros: child?.factorNonzeros)
             out.append(Sample(label: label, method: method.rawValue, rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount,
                               lpValue: lpValue, buildPeak: buildPeak, solvePeak: solvePeak, childPeak: childPeak,
                               factor: child?.factorNonzeros, status: r.status.rawValue, seconds: r.seconds,

@@ -186,6 +186,13 @@ final class Reports: @unchecked Sendable {
         #expect(g.memoryEstimate(rows: 1000, columns: 10000, nonzeros: 90000, method: .primalSimplex, factorNonzeros: nil) > base)
         let ip = g.memoryEstimate(rows: 1000, columns: 10000, nonzeros: 50000, method: .interiorPoint, factorNonzeros: 1_000_000)
         #expect(g.memoryEstimate(rows: 1000, columns: 10000, nonzeros: 50000, method: .interiorPoint, factorNonzeros: 2_000_000) > ip)
+        // Columns bounded on both sides become extra rows and columns for interior point
+        // (packingLP: every column in [0, 1], every row an inequality); simplex is unchanged.
+        let lp = packingLP(rows: 100, columns: 2000, perColumn: 5, seed: 1)
+        #expect(g.memoryEstimate(for: lp, method: .interiorPoint)
+                > g.memoryEstimate(rows: 100, columns: 2000, nonzeros: 10000, method: .interiorPoint, factorNonzeros: nil))
+        #expect(g.memoryEstimate(for: lp, method: .primalSimplex)
+                == g.memoryEstimate(rows: 100, columns: 2000, nonzeros: 10000, method: .primalSimplex, factorNonzeros: nil))
     }
 }
 

@@ -52,6 +52,11 @@ void liplua_ipt_kill(liplua_ipt_run *run);
 /* Frees the mapping (kills the child first if it still runs). */
 void liplua_ipt_free(liplua_ipt_run *run);
 
+/* SIGKILL and return at once: a detached thread waits for the child (the kernel frees a large
+   child's memory at its own pace — seconds for gigabytes on a loaded machine) and then frees
+   `run`, which the caller must not touch again. */
+void liplua_ipt_abandon(liplua_ipt_run *run);
+
 /* Progress: the last iteration line GLPK printed (iteration, objective), and the size of the
    Cholesky factor once printed (-1 before). Returns a counter that changes with every line. */
 unsigned liplua_ipt_progress(const liplua_ipt_run *run, int *iteration, double *objective,
