@@ -35,12 +35,12 @@ let package = Package(
         // Child processes for external solvers (own process group, parent-death signal).
         .target(name: "CLipSpawn"),
         .target(name: "CLuaShims", dependencies: ["CLua", "CLipSignals"], linkerSettings: [.linkedLibrary("lua5.4")]),
-        .target(name: "CGLPKShims", dependencies: ["CGLPK"], linkerSettings: [.linkedLibrary("glpk")]),
+        .target(name: "CGLPKShims", dependencies: ["CGLPK", "CLipSignals"], linkerSettings: [.linkedLibrary("glpk")]),
 
         // MARK: implementation details: Swift modules (arrows point down)
         .target(name: "LipControl", dependencies: ["CLipSignals"]),
         .target(name: "LipLP", dependencies: ["LipControl"], exclude: ["README.md"]),
-        .target(name: "LipGLPK", dependencies: ["LipLP", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
+        .target(name: "LipGLPK", dependencies: ["LipLP", "LipControl", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
         // COIN-OR Clp run as a separate program (EPL: not linked), see Sources/LipClp.
         .target(name: "LipClp", dependencies: ["LipLP", "LipControl", "CLipSpawn"], exclude: ["README.md"]),
         // SDP: value types, the verified certificate and the low-rank solver (pure Swift);

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <glpk.h>
 #include "CGLPKShims.h"
+#include "CLipSignals.h"
 
 static _Thread_local jmp_buf *active_guard = NULL;
 static _Thread_local char fatal_message[4096];
@@ -18,6 +19,7 @@ static _Thread_local double deadline = 0;  /* monotonic seconds; 0 = none */
 static _Thread_local int deadline_hit = 0;
 static _Thread_local int abort_requested = 0;
 static _Thread_local unsigned long generation = 0;  /* counts glp_free_env() resets */
+static _Thread_local int interruptible = 0;         /* the interrupt flag stops guarded calls */
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -39,15 +41,21 @@ static int term_hook(void *info, const char *s) {
     append(recent, sizeof recent, s);
     int suppress = -1;
     if (line_fn) suppress = line_fn(line_ctx, s);
-    if (abort_requested && active_guard) {
-        abort_requested = 0;
-        longjmp(*active_guard, 3);
-    }
-    /* Deadline: GLPK prints progress while it works, so this is a place to stop solvers that
-       have no time limit of their own (glp_interior). Only inside a guard. */
-    if (deadline > 0 && active_guard && now_seconds() > deadline) {
-        deadline_hit = 1;
-        longjmp(*active_guard, 2);
+    /* Stops happen only inside a guard, and never while GLPK prints a fatal error (its
+       message is wanted, and the error hook frees the environment anyway). */
+    if (active_guard && !glp_at_error()) {
+        if (abort_requested) {
+            abort_requested = 0;
+            longjmp(*active_guard, 3);
+        }
+        /* Ctrl-C (the process-wide flag of CLipSignals): GLPK prints progress while it works
+           (the simplex every out_frq ms), so this is where a solve notices it. */
+        if (interruptible && liplua_interrupt_pending()) longjmp(*active_guard, 4);
+        /* Deadline: a backstop for solvers whose own time limit does not cover every stage. */
+        if (deadline > 0 && now_seconds() > deadline) {
+            deadline_hit = 1;
+            longjmp(*active_guard, 2);
+        }
     }
     if (suppress >= 0) return suppress;
     if (output_mode == 1) return 0;
@@ -97,6 +105,8 @@ unsigned long liplua_glpk_generation(void) { return generation; }
 
 void liplua_glpk_request_abort(void) { abort_requested = 1; }
 
+void liplua_glpk_set_interruptible(int on) { interruptible = on; }
+
 int liplua_glpk_guarded(liplua_glpk_body body, void *context) {
     jmp_buf env;
     jmp_buf *saved = active_guard;
@@ -108,7 +118,8 @@ int liplua_glpk_guarded(liplua_glpk_body body, void *context) {
         glp_free_env();          /* the only way back to a usable state after glp_error */
         generation++;
         glp_term_hook(term_hook, NULL);
-        return jumped == 3 ? LIPLUA_GLPK_ABORTED : jumped == 2 ? LIPLUA_GLPK_DEADLINE : LIPLUA_GLPK_FATAL;
+        return jumped == 4 ? LIPLUA_GLPK_INTERRUPTED : jumped == 3 ? LIPLUA_GLPK_ABORTED
+             : jumped == 2 ? LIPLUA_GLPK_DEADLINE : LIPLUA_GLPK_FATAL;
     }
     active_guard = &env;
     glp_error_hook(error_hook, NULL);

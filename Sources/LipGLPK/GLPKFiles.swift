@@ -1,5 +1,7 @@
 import CGLPK
 import CGLPKShims
+import Glibc
+import LipControl
 import LipLP
 
 extension GLPKSolver {
@@ -27,9 +29,13 @@ extension GLPKSolver {
     /// `FileError` when GLPK cannot write the file.
     public func write(_ lp: LinearProgram, to path: String, format: FileFormat) throws {
         try lp.validate()
-        let session = Session(options: LPOptions())
+        try Self.checkPath(path, writing: true)
+        let session = Session(options: LPOptions(), solving: false)
         defer { session.finish() }
-        let model = Model(lp: lp, dropEmpty: false, names: true)
+        let model: Model
+        do { model = try Model(lp: lp, dropEmpty: false, names: true) } catch {
+            throw FileError(path: path, message: "out of memory: could not allocate \(formatBytes(Double(error.bytes))) to copy LP '\(lp.name)' for writing '\(path)'.")
+        }
         guard let job = model.build(session: session) else {
             throw FileError(path: path, message: "GLPK fatal error while loading LP '\(lp.name)' for writing '\(path)': \(session.fatalText)")
         }
@@ -49,7 +55,8 @@ extension GLPKSolver {
     /// Reads a free MPS or CPLEX LP file into a `LinearProgram` (names, bounds, objective
     /// constant, sense when the format records it). Throws `FileError` when GLPK cannot read it.
     public static func read(from path: String, format: FileFormat) throws -> LinearProgram {
-        let session = Session(options: LPOptions())
+        try checkPath(path, writing: false)
+        let session = Session(options: LPOptions(), solving: false)
         defer { session.finish() }
         let box = ReadBox(path: path, format: format)
         defer { box.free() }
@@ -93,6 +100,61 @@ extension GLPKSolver {
                       name: glp_get_row_name(p, Int32(i)).map { String(cString: $0) } ?? "R\(i)")
         }
         return lp
+    }
+}
+
+extension GLPKSolver {
+    /// The longest path handed to GLPK, in bytes. GLPK formats every message into a 4,096-byte
+    /// buffer and aborts the process (C assert) when a message is longer; its file messages
+    /// hold the path plus a name of up to 255 bytes and a system error text.
+    public static let maxPathBytes = 2048
+
+    /// Checks a path before GLPK sees it: not empty, no NUL byte, at most `maxPathBytes`
+    /// bytes; for writing, the directory exists and is writable and the path is not a
+    /// directory; for reading, the file exists, is readable and is not a directory. Throws
+    /// `FileError` naming the problem.
+    public static func checkPath(_ path: String, writing: Bool) throws {
+        func fail(_ why: String) -> FileError {
+            let shown = path.utf8.count > 200 ? String(path.prefix(120)) + "…(\(path.utf8.count) bytes)" : path
+            return FileError(path: path, message: "cannot \(writing ? "write" : "read") '\(shown)': \(why)")
+        }
+        if path.isEmpty { throw fail("the path is empty") }
+        if path.utf8.contains(0) { throw fail("the path contains a NUL byte") }
+        if path.utf8.count > maxPathBytes {
+            throw fail("the path is \(path.utf8.count) bytes long; GLPK accepts at most \(maxPathBytes) (longer paths overflow its message buffer). Use a shorter path (e.g. a relative one, or a symbolic link to the directory).")
+        }
+        if let long = path.split(separator: "/").first(where: { $0.utf8.count > 255 }) {
+            throw fail("a path component is \(long.utf8.count) bytes long; file systems allow at most 255 (NAME_MAX)")
+        }
+        var st = stat()
+        let exists = stat(path, &st) == 0
+        let isDirectory = exists && (st.st_mode & S_IFMT) == S_IFDIR
+        if writing {
+            if isDirectory { throw fail("it is a directory; give a file name") }
+            if exists {
+                if access(path, W_OK) != 0 { throw fail("the file exists and is not writable (\(String(cString: strerror(errno))))") }
+                return
+            }
+            let dir: String
+            if let slash = path.lastIndex(of: "/") {
+                let d = String(path[..<slash])
+                dir = d.isEmpty ? "/" : d
+            } else {
+                dir = "."
+            }
+            var ds = stat()
+            guard stat(dir, &ds) == 0 else {
+                throw fail("the directory '\(dir.utf8.count > 200 ? String(dir.prefix(120)) + "…" : dir)' does not exist (\(String(cString: strerror(errno)))); create it or choose a writable directory")
+            }
+            guard (ds.st_mode & S_IFMT) == S_IFDIR else { throw fail("'\(dir)' is not a directory") }
+            guard access(dir, W_OK | X_OK) == 0 else {
+                throw fail("the directory is not writable (\(String(cString: strerror(errno))))")
+            }
+        } else {
+            guard exists else { throw fail("no such file (\(String(cString: strerror(errno))))") }
+            if isDirectory { throw fail("it is a directory, not an LP file") }
+            guard access(path, R_OK) == 0 else { throw fail("the file is not readable (\(String(cString: strerror(errno))))") }
+        }
     }
 }
 

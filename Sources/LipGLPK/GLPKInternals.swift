@@ -1,5 +1,7 @@
 import CGLPK
+import Glibc
 import CGLPKShims
+import LipControl
 import LipLP
 
 // The plumbing between Swift and GLPK. Every GLPK call happens inside `stageBody`, a C-convention
@@ -110,14 +112,21 @@ let stageBody: liplua_glpk_body = { raw in
 
 // MARK: terminal output and progress
 
-/// Receives GLPK's printed text (via the C term hook), keeps the recent lines, parses progress
-/// lines `"[*] <iterations>: obj = <value> ..."` (simplex and interior point) and reports them.
+/// Receives GLPK's printed text (via the C term hook; GLPK itself prints nothing), keeps the
+/// recent lines, parses progress lines `"[*] <iterations>: obj = <value> ..."` (simplex and
+/// interior point), reports them, and prints what the verbosity asks for.
+///
+/// Solves always run GLPK at `GLP_MSG_ON` or above, with the simplex printing a progress line
+/// every `Session.checkIntervalMilliseconds`: every printed line is a point where the C hook
+/// checks the interrupt flag and the deadline. So that the log a user sees stays as sparse as
+/// GLPK's own, progress lines are echoed at most every `echoInterval` seconds (the last one is
+/// printed at the end) and reported to the progress callback at most every `progressInterval`.
 final class TermState {
+    enum Echo: Int { case none = 0, errors, normal, all }
     let progress: (@Sendable (LPProgress) -> Void)?
+    let echo: Echo
     let clock = ContinuousClock()
     let start: ContinuousClock.Instant
-    /// What the hook returns: 1 suppresses GLPK's output, -1 defers to the output mode.
-    var decision: Int32
     var pending = ""
     var recentLines: [String] = []
     var lastIteration = 0
@@ -125,38 +134,95 @@ final class TermState {
     /// Interior point: abandon when GLPK announces a Cholesky factor with more nonzeros.
     var factorLimit: Int? = nil
     var factorNonzeros: Int? = nil
+    var echoInterval = 1.0
+    var progressInterval = 0.5
+    private var lastEcho = -Double.infinity
+    private var lastReport = -Double.infinity
+    private var heldLine: String? = nil
+    private var heldProgress: LPProgress? = nil
 
-    init(progress: (@Sendable (LPProgress) -> Void)?, decision: Int32) {
-        self.progress = progress; self.decision = decision; self.start = clock.now
+    init(progress: (@Sendable (LPProgress) -> Void)?, echo: Echo) {
+        self.progress = progress; self.echo = echo; self.start = clock.now
     }
 
+    var elapsed: Double {
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    /// One piece of GLPK text. Returns 1: GLPK prints nothing itself.
     func receive(_ text: String) -> Int32 {
         pending += text
         while let nl = pending.firstIndex(of: "\n") {
             let line = String(pending[..<nl])
             pending.removeSubrange(...nl)
-            recentLines.append(line)
-            if recentLines.count > 200 { recentLines.removeFirst(100) }
-            // "Matrix L has 2576352 non-zeros" comes after the symbolic factorisation, before
-            // the numeric one that would take O(Σ column counts²) time.
-            if let limit = factorLimit, line.hasPrefix("Matrix L has "),
-               let count = Int(line.dropFirst("Matrix L has ".count).prefix { $0.isNumber }) {
-                factorNonzeros = count
-                if count > limit { liplua_glpk_request_abort() }
-            }
-            if let (it, obj) = TermState.parse(line) {
-                lastIteration = it; lastObjective = obj
-                if let progress {
-                    let d = clock.now - start
-                    progress(LPProgress(iterations: it, objective: obj,
-                                        seconds: Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
-                }
-            }
+            handle(line)
         }
-        return decision
+        return 1
     }
 
-    /// Parses "*   123: obj =  -1.5e+00 inf = ..." or "  7: obj =  2.0e+00; rpi = ...".
+    func handle(_ line: String) {
+        recentLines.append(line)
+        if recentLines.count > 200 { recentLines.removeFirst(100) }
+        // "Matrix L has 2576352 non-zeros" comes after the symbolic factorisation, before
+        // the numeric one that would take O(Σ column counts²) time.
+        if line.hasPrefix("Matrix L has "),
+           let count = Int(line.dropFirst("Matrix L has ".count).prefix { $0.isNumber }) {
+            factorNonzeros = count
+            if let limit = factorLimit, count > limit { liplua_glpk_request_abort() }
+        }
+        if let (it, obj) = TermState.parse(line) {
+            progressLine(line, iteration: it, objective: obj)
+            return
+        }
+        emitHeldLine()
+        if shouldEcho(line) { show(line) }
+    }
+
+    /// A progress line (from the hook, or from the interior-point child with `line == nil`).
+    func progressLine(_ line: String?, iteration it: Int, objective obj: Double) {
+        lastIteration = it; lastObjective = obj
+        let now = elapsed
+        if let progress {
+            let p = LPProgress(iterations: it, objective: obj, seconds: now)
+            if now - lastReport >= progressInterval { progress(p); lastReport = now; heldProgress = nil } else { heldProgress = p }
+        }
+        if let line, echo.rawValue >= Echo.normal.rawValue {
+            if now - lastEcho >= echoInterval { show(line); lastEcho = now; heldLine = nil } else { heldLine = line }
+        }
+    }
+
+    private func emitHeldLine() {
+        if let h = heldLine { show(h); heldLine = nil }
+    }
+
+    /// Prints a line of GLPK's log and flushes it (the lines are sparse; a log read through a
+    /// pipe shows them as they come).
+    private func show(_ line: String) {
+        print(line)
+        fflush(nil)
+    }
+
+    private func shouldEcho(_ line: String) -> Bool {
+        switch echo {
+        case .none: return false
+        case .normal, .all: return true
+        case .errors:
+            // GLPK's error and warning texts (what it prints at GLP_MSG_ERR).
+            return line.hasPrefix("glp_") || line.contains("rror") || line.contains("ARNING") || line.contains("arning")
+                || line.contains("Sorry") || line.contains("unable") || line.contains("incorrect") || line.contains("invalid")
+        }
+    }
+
+    /// End of a solve: the last progress line and progress value that were held back.
+    func flush() {
+        emitHeldLine()
+        if let p = heldProgress { progress?(p); heldProgress = nil }
+        if !pending.isEmpty, echo.rawValue >= Echo.normal.rawValue { show(pending) }
+        pending = ""
+    }
+
+    /// Parses "*   123: obj = -1.5e+00 inf = ..." or "  7: obj =  2.0e+00; rpi = ...".
     static func parse(_ line: String) -> (Int, Double)? {
         guard let colon = line.firstIndex(of: ":") else { return nil }
         let head = line[..<colon].filter { $0 != "*" && $0 != " " && $0 != "#" }
@@ -175,47 +241,73 @@ let termCallback: liplua_glpk_line_fn = { ctx, text in
     return Unmanaged<TermState>.fromOpaque(ctx).takeUnretainedValue().receive(String(cString: text))
 }
 
-/// One call of `solve`/`write`: output routing, clock, time budget.
+/// One call of `solve`/`write`/`read`: output routing, clock, deadline, interrupt checks.
 final class Session {
+    /// How often the simplex prints a progress line, i.e. how often the C hook checks the
+    /// interrupt flag and the deadline during an iteration loop (GLPK's `out_frq`, ms).
+    static let checkIntervalMilliseconds: Int32 = 100
+    /// GLPK's own simplex time limit starts after presolve and scaling; the hook stops the
+    /// call this long after the deadline if GLPK has not stopped by itself by then.
+    static let backstopGrace = 1.0
+
     let clock = ContinuousClock()
     let start: ContinuousClock.Instant
+    /// The limit as given (may be any Double; see `GLPKSolver.solve`).
     let timeLimit: Double?
+    let deadline: Deadline
     let term: TermState
-    let messageLevel: Int32
-    let wantsLines: Bool
     let verbosity: Int
+    let solving: Bool
     var iterationsBefore = 0
 
-    init(options: LPOptions) {
+    /// The deadline for a time limit (NaN counts as 0; +∞ and huge values as none).
+    static func deadline(_ timeLimit: Double?) -> Deadline {
+        Deadline(seconds: timeLimit.map { $0.isNaN ? 0 : $0 })
+    }
+
+    init(options: LPOptions, solving: Bool = true, deadline: Deadline? = nil) {
         start = clock.now
         timeLimit = options.timeLimit
-        wantsLines = options.progress != nil
+        self.deadline = deadline ?? Session.deadline(options.timeLimit)
+        self.solving = solving
         let v = options.verbosity
         verbosity = v
-        switch v {
-        case ...0: messageLevel = wantsLines ? GLP_MSG_ON : GLP_MSG_OFF
-        case 1: messageLevel = wantsLines ? GLP_MSG_ON : GLP_MSG_ERR
-        case 2: messageLevel = GLP_MSG_ON
-        default: messageLevel = GLP_MSG_ALL
-        }
-        // Print GLPK's own text only when verbosity asks for it; at verbosity 1 only when the
-        // message level is "errors" (progress lines requested for the callback stay silent).
-        let show = v >= 2 || (v == 1 && !wantsLines)
-        term = TermState(progress: options.progress, decision: show ? -1 : 1)
-        liplua_glpk_set_output(show ? 1 : 0)
+        let echo: TermState.Echo = !solving ? .none : v <= 0 ? .none : v == 1 ? .errors : v == 2 ? .normal : .all
+        term = TermState(progress: options.progress, echo: echo)
+        liplua_glpk_set_output(0)
         liplua_glpk_set_line_callback(termCallback, Unmanaged.passUnretained(term).toOpaque())
+        liplua_glpk_set_interruptible(solving ? 1 : 0)
     }
 
     var elapsed: Double {
         let d = clock.now - start
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
-    var remaining: Double? { timeLimit.map { $0 - elapsed } }
+    /// Seconds left (≥ 0), nil without a limit.
+    var remaining: Double? { deadline.remaining }
+    /// Interrupt first, then the deadline.
+    var stopReason: StopReason? { solving ? deadline.stopReason : nil }
+
+    /// `glp_smcp.tm_lim` for the time left: INT_MAX (GLPK's "none") when there is no limit or
+    /// it is beyond INT_MAX ms (~25 days); at least 1 ms.
+    var glpkTimeLimit: Int32 {
+        guard let r = remaining else { return Int32.max }
+        let ms = (r * 1000).rounded(.up)
+        return ms >= Double(Int32.max) ? Int32.max : Int32(max(1, ms))
+    }
+
+    /// Arms the C hook's backstop deadline `grace` seconds after this session's deadline.
+    func armBackstop(grace: Double) {
+        if let r = remaining, r + grace < 1e12 { liplua_glpk_set_deadline(max(r + grace, 0.001)) }
+        else { liplua_glpk_set_deadline(0) }
+    }
 
     func finish() {
+        term.flush()
         liplua_glpk_set_line_callback(nil, nil)
         liplua_glpk_set_deadline(0)
         liplua_glpk_set_output(0)
+        liplua_glpk_set_interruptible(0)
         withExtendedLifetime(term) {}
     }
 
@@ -225,10 +317,50 @@ final class Session {
         return lines.isEmpty ? "(no message)" : lines.suffix(3).joined(separator: " / ")
     }
 
-    func fatalResult(method: LPMethod, note: String, stage: String) -> LPResult {
-        LPResult(status: .solverError, method: method,
-                 message: note + "GLPK fatal error while \(stage): \(fatalText). GLPK's environment on this thread was reset and the process continues; this usually means invalid data reached GLPK — call LinearProgram.validate() to find it.")
+    /// A GLPK fatal error as a result: out of memory named as such (with sizes), anything else
+    /// as invalid data that `validate()` should have caught.
+    func fatalResult(method: LPMethod, note: String, stage: String, text: String? = nil, sizes: LPSizes? = nil) -> LPResult {
+        let said = text ?? fatalText
+        if isOutOfMemory(said) {
+            return LPResult(status: .solverError, method: method,
+                            message: note + outOfMemoryMessage(stage: stage, glpk: said, sizes: sizes, method: method))
+        }
+        return LPResult(status: .solverError, method: method,
+                        message: note + "GLPK fatal error while \(stage): \(said). GLPK's environment on this thread was reset and the process continues; this usually means invalid data reached GLPK — call LinearProgram.validate() to find it.")
     }
+
+    /// The result for an interrupt or an expired deadline noticed outside GLPK's own checks.
+    func stopResult(_ reason: StopReason, method: LPMethod, what: String, iterations: Int, note: String = "") -> LPResult {
+        switch reason {
+        case .interrupted:
+            return LPResult(status: .interrupted, iterations: iterations, method: method,
+                            message: note + "GLPK \(what): interrupted after \(iterations) iterations (\(String(format: "%.2f", elapsed)) s); no solution is available.")
+        case .timeLimit:
+            return LPResult(status: .timeLimit, iterations: iterations, method: method,
+                            message: note + "GLPK \(what): time limit (\(timeLimit.map { "\($0)" } ?? "?") s) reached after \(iterations) iterations; stopped \(String(format: "%.2f", elapsed)) s after the start. Raise LPOptions.timeLimit, shrink the LP, or try another method.")
+        }
+    }
+}
+
+/// Sizes named in out-of-memory messages.
+struct LPSizes {
+    var rows: Int, columns: Int, nonzeros: Int
+}
+
+func isOutOfMemory(_ glpkText: String) -> Bool {
+    glpkText.contains("no memory available") || glpkText.contains("memory allocation limit exceeded")
+        || glpkText.contains("block too large") || glpkText.contains("out of memory")
+}
+
+func outOfMemoryMessage(stage: String, glpk: String, sizes: LPSizes?, method: LPMethod) -> String {
+    var s = "out of memory: GLPK could not allocate memory while \(stage)"
+    if let z = sizes {
+        s += " (LP with \(z.rows) rows, \(z.columns) columns, \(z.nonzeros) nonzeros; \(GLPKSolver.describeEstimate(rows: z.rows, columns: z.columns, nonzeros: z.nonzeros, method: method)))"
+    }
+    s += "; GLPK said: \(glpk)."
+    s += " " + MemoryLimits.current.description
+    s += " Shrink the LP (lower degree, sparser family), raise the memory limit (ulimit -v), or free memory."
+    return s
 }
 
 extension Substring {
@@ -278,7 +410,14 @@ final class Model {
     var colNames: UnsafeMutableBufferPointer<UnsafeMutablePointer<CChar>?>? = nil
     var probName: UnsafeMutablePointer<CChar>? = nil
 
-    init(lp: LinearProgram, dropEmpty: Bool, names: Bool = false) {
+    /// Solution buffers GLPK's answer is copied into (n, n, m entries).
+    let x: UnsafeMutableBufferPointer<Double>
+    let d: UnsafeMutableBufferPointer<Double>
+    let y: UnsafeMutableBufferPointer<Double>
+
+    /// Throws `AllocationFailure` (nothing stays allocated) when memory for GLPK's copy of the
+    /// LP cannot be had: reported as out of memory, never a trap.
+    init(lp: LinearProgram, dropEmpty: Bool, names: Bool = false) throws(AllocationFailure) {
         dir = lp.sense == .maximize ? GLP_MAX : GLP_MIN
         c0 = lp.objectiveConstant
         var rowKeep: [Int32]? = nil, colKeep: [Int32]? = nil
@@ -312,9 +451,17 @@ final class Model {
         rowMap = rowKeep; colMap = colKeep
         m = rowKeep?.count ?? lp.rowCount
         n = colKeep?.count ?? lp.columnCount
-        rowType = .allocate(capacity: m); rowLo = .allocate(capacity: m); rowUp = .allocate(capacity: m)
-        colType = .allocate(capacity: n); colLo = .allocate(capacity: n); colUp = .allocate(capacity: n)
-        obj = .allocate(capacity: n)
+        var count = lp.nonzeroCount
+        if rowKeep != nil || dropEmpty { count = 0; for v in lp.entryValue where v != 0 { count += 1 } }
+        let i4 = MemoryLayout<Int32>.stride, f8 = MemoryLayout<Double>.stride
+        let raw = try allocateAll([m * i4, m * f8, m * f8, n * i4, n * f8, n * f8, n * f8,
+                                   (count + 1) * i4, (count + 1) * i4, (count + 1) * f8, n * f8, n * f8, m * f8])
+        func ints(_ k: Int, _ c: Int) -> UnsafeMutableBufferPointer<Int32> { .init(start: raw[k].bindMemory(to: Int32.self, capacity: max(c, 1)), count: c) }
+        func reals(_ k: Int, _ c: Int) -> UnsafeMutableBufferPointer<Double> { .init(start: raw[k].bindMemory(to: Double.self, capacity: max(c, 1)), count: c) }
+        rowType = ints(0, m); rowLo = reals(1, m); rowUp = reals(2, m)
+        colType = ints(3, n); colLo = reals(4, n); colUp = reals(5, n); obj = reals(6, n)
+        ia = ints(7, count + 1); ja = ints(8, count + 1); ar = reals(9, count + 1)
+        x = reals(10, n); d = reals(11, n); y = reals(12, m)
         for r in 0..<m {
             let i = rowKeep.map { Int($0[r]) } ?? r
             let lo = lp.rowLower[i], up = lp.rowUpper[i]
@@ -326,9 +473,6 @@ final class Model {
             colType[c] = boundType(lo, up); colLo[c] = lo.isFinite ? lo : 0; colUp[c] = up.isFinite ? up : 0
             obj[c] = lp.objective[j]
         }
-        var count = lp.nonzeroCount
-        if rowKeep != nil || dropEmpty { count = 0; for v in lp.entryValue where v != 0 { count += 1 } }
-        ia = .allocate(capacity: count + 1); ja = .allocate(capacity: count + 1); ar = .allocate(capacity: count + 1)
         ia[0] = 0; ja[0] = 0; ar[0] = 0
         var k1 = 1
         if rowKeep != nil || dropEmpty {
@@ -360,8 +504,8 @@ final class Model {
     }
 
     deinit {
-        for b in [rowLo, rowUp, colLo, colUp, obj, ar] { b.deallocate() }
-        for b in [rowType, colType, ia, ja] { b.deallocate() }
+        for b in [rowLo, rowUp, colLo, colUp, obj, ar, x, d, y] { free(b.baseAddress) }
+        for b in [rowType, colType, ia, ja] { free(b.baseAddress) }
         for b in [rowNames, colNames].compactMap({ $0 }) {
             for p in b { p?.deallocate() }
             b.deallocate()
@@ -378,18 +522,23 @@ final class Model {
     /// Copies a solution back to the original indexing (dropped rows get dual 0, dropped
     /// columns their own optimum and reduced cost c_j).
     func fill(_ result: inout LPResult, job: Job?, lp: LinearProgram) {
+        fill(&result, objective: job?.ptr.pointee.objVal, lp: lp)
+    }
+
+    /// Same, with the solution already in `x`, `d`, `y` (nil objective: no solver solution,
+    /// every column was dropped).
+    func fill(_ result: inout LPResult, objective: Double?, lp: LinearProgram) {
         var primal = [Double](repeating: 0, count: lp.columnCount)
         var duals = [Double](repeating: 0, count: lp.rowCount)
         var reduced = lp.objective
         for (j, v) in droppedColumnValue { primal[j] = v }
-        if let job {
-            let J = job.ptr.pointee
+        if let objective {
             for c in 0..<n {
                 let j = colMap.map { Int($0[c]) } ?? c
-                primal[j] = J.x![c]; reduced[j] = J.d![c]
+                primal[j] = x[c]; reduced[j] = d[c]
             }
-            for r in 0..<m { duals[rowMap.map { Int($0[r]) } ?? r] = J.y![r] }
-            result.objective = J.objVal
+            for r in 0..<m { duals[rowMap.map { Int($0[r]) } ?? r] = y[r] }
+            result.objective = objective
         } else {
             result.objective = c0
         }
@@ -429,8 +578,7 @@ final class Job {
         d.ia = model.ia.baseAddress; d.ja = model.ja.baseAddress; d.ar = model.ar.baseAddress
         d.rowNames = model.rowNames?.baseAddress; d.colNames = model.colNames?.baseAddress
         d.probName = model.probName
-        d.x = .allocate(capacity: max(model.n, 1)); d.d = .allocate(capacity: max(model.n, 1))
-        d.y = .allocate(capacity: max(model.m, 1))
+        d.x = model.x.baseAddress; d.d = model.d.baseAddress; d.y = model.y.baseAddress
         ptr.initialize(to: d)
         // Dummy non-null buffers so the build stage can unwrap them for empty LPs.
         if model.m == 0 || model.n == 0 {
@@ -454,9 +602,28 @@ final class Job {
         if released { return }
         released = true
         if !dead && generation == liplua_glpk_generation() { _ = run(.delete) }
-        ptr.pointee.x?.deallocate(); ptr.pointee.y?.deallocate(); ptr.pointee.d?.deallocate()
         ptr.pointee.path?.deallocate()
         ptr.deallocate()
         dummyInt.deallocate(); dummyDouble.deallocate()
     }
+}
+
+/// An allocation for GLPK's copy of an LP failed (malloc returned NULL).
+struct AllocationFailure: Error {
+    var bytes: Int
+}
+
+/// malloc for each size, all or nothing: on failure everything is freed and the total is
+/// reported, so a memory limit (ulimit -v) gives an error instead of a trap.
+func allocateAll(_ sizes: [Int]) throws(AllocationFailure) -> [UnsafeMutableRawPointer] {
+    var out: [UnsafeMutableRawPointer] = []
+    out.reserveCapacity(sizes.count)
+    for size in sizes {
+        guard let p = malloc(max(size, 8)) else {
+            for q in out { free(q) }
+            throw AllocationFailure(bytes: sizes.reduce(0, +))
+        }
+        out.append(p)
+    }
+    return out
 }

@@ -1,5 +1,7 @@
 import CGLPK
 import CGLPKShims
+import Glibc
+import LipControl
 import LipLP
 
 /// GLPK 5.0 as an `LPSolver` (simplex with presolve, or interior point).
@@ -22,6 +24,10 @@ public struct GLPKSolver: LPSolver {
     /// How `.automatic` chooses a method.
     public var rule: AutomaticRule
 
+    /// Receives a report for every interior-point child process (fork time, peak memory, stop
+    /// latency); for benchmarks and tests.
+    public var interiorProcessReport: (@Sendable (InteriorProcessReport) -> Void)? = nil
+
     public init() { self.rule = AutomaticRule() }
     public init(rule: AutomaticRule) { self.rule = rule }
 
@@ -32,77 +38,147 @@ public struct GLPKSolver: LPSolver {
     /// change the rule; `interiorMinColumns = .max` disables interior point.
     public struct AutomaticRule: Sendable {
         public var interiorMinColumns: Int = 5_000
-        public var interiorMinNonzeros: Int = 0
+        public var interiorMinNonzeros: Int = 20_000
         public var simplex: LPMethod = .primalSimplex
         /// Interior point gives up (and falls back to `simplex`) when GLPK's symbolic Cholesky
         /// factor L of A·Aᵀ has more nonzeros than this: the numeric factorisation, repeated
         /// every iteration, would be dense and slow (and cannot be interrupted by the time
         /// limit). `nil` disables the check.
         public var interiorMaxFactorNonzeros: Int? = 30_000_000
+        /// Run `glp_interior` in a child process that is killed (SIGKILL) when the deadline
+        /// passes or an interrupt is requested: its Cholesky factorisation cannot be stopped
+        /// any other way. `false` runs it in this process, where the deadline and the
+        /// interrupt are only checked between GLPK's output lines.
+        public var interiorInChildProcess: Bool = true
+        /// LPs with fewer nonzeros solve in milliseconds: they run in this process (no fork).
+        public var interiorChildMinNonzeros: Int = 0
         public init() {}
         public func method(for lp: LinearProgram) -> LPMethod {
-            lp.columnCount >= interiorMinColumns && lp.nonzeroCount >= interiorMinNonzeros ? .interiorPoint : simplex
+            method(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount)
+        }
+        /// The same rule from sizes alone (for estimates before an LP is built).
+        public func method(rows: Int, columns: Int, nonzeros: Int) -> LPMethod {
+            columns >= interiorMinColumns && nonzeros >= interiorMinNonzeros ? .interiorPoint : simplex
         }
     }
 
     public func solve(_ lp: LinearProgram, options: LPOptions) throws -> LPResult {
+        // The time limit counts from here: validation and copying the LP are part of the solve.
+        let deadline = Session.deadline(options.timeLimit)
         try lp.validate()
-        return solveValidated(lp, options: options)
+        return solveValidated(lp, options: options, deadline: deadline)
     }
 
     /// Solves without validating first. Internal: tests use it to feed GLPK bad data and check
     /// that the fatal-error guard recovers.
-    func solveValidated(_ lp: LinearProgram, options: LPOptions) -> LPResult {
-        let session = Session(options: options)
-        defer { session.finish() }
+    ///
+    /// Any `timeLimit` is accepted: `nil`, `+∞` and values beyond ~25 days mean none; NaN,
+    /// zero and negative values give `time_limit` at once without solving (the option checks
+    /// of the callers reject them earlier with a message). An interrupt request pending at the
+    /// start gives `interrupted` at once.
+    func solveValidated(_ lp: LinearProgram, options: LPOptions, deadline: Deadline? = nil) -> LPResult {
         let method = options.method == .automatic ? rule.method(for: lp) : options.method
         var result: LPResult
-        switch method {
-        case .interiorPoint:
-            result = interior(lp, options: options, session: session)
-        case .dualSimplex, .automatic:
-            result = simplex(lp, method: method == .automatic ? .dualSimplex : method, options: options, session: session)
-        case .primalSimplex:
-            result = simplex(lp, method: .primalSimplex, options: options, session: session)
+        if let t = options.timeLimit, !(t > 0) {
+            result = LPResult(status: .timeLimit, method: method,
+                              message: "GLPK: nothing was solved: the time limit is \(t) s (it must be a positive number of seconds).")
+        } else if Interrupt.isRequested {
+            result = LPResult(status: .interrupted, method: method,
+                              message: "GLPK: interrupted before the solve began (an interrupt, Ctrl-C, was pending); nothing was solved.")
+        } else if let refusal = memoryRefusal(lp, method: method) {
+            result = refusal
+        } else {
+            let session = Session(options: options, deadline: deadline)
+            defer { session.finish() }
+            switch method {
+            case .interiorPoint:
+                result = interior(lp, options: options, session: session)
+            case .dualSimplex, .automatic:
+                result = simplex(lp, method: method == .automatic ? .dualSimplex : method, options: options, session: session)
+            case .primalSimplex:
+                result = simplex(lp, method: .primalSimplex, options: options, session: session)
+            }
+            result.seconds = session.elapsed
         }
-        result.seconds = session.elapsed
         result.solver = name
         return result
     }
 
     // MARK: simplex
 
+    /// How a guarded GLPK solver call ended.
+    enum CallOutcome {
+        case returned(Int32)
+        case fatal
+        case stopped(StopReason)
+    }
+
     private func simplex(_ lp: LinearProgram, method: LPMethod, options: LPOptions, session: Session,
                          note: String = "") -> LPResult {
-        let model = Model(lp: lp, dropEmpty: false)
+        let label = method == .primalSimplex ? "primal simplex" : "dual simplex"
+        let sizes = LPSizes(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount)
+        if let reason = session.stopReason {
+            return session.stopResult(reason, method: method, what: label, iterations: session.iterationsBefore, note: note)
+        }
+        let model: Model
+        do { model = try Model(lp: lp, dropEmpty: false) } catch {
+            return outOfMemoryResult(method: method, note: note, stage: "copying the LP for GLPK", bytes: error.bytes, sizes: sizes)
+        }
         guard let job = model.build(session: session) else {
-            return session.fatalResult(method: method, note: note, stage: "loading the LP")
+            return session.fatalResult(method: method, note: note, stage: "loading the LP", sizes: sizes)
         }
         defer { job.release(session: session) }
         var smcp = glp_smcp()
         glp_init_smcp(&smcp)
-        smcp.msg_lev = session.messageLevel
+        // At least GLP_MSG_ON, a line every checkIntervalMilliseconds: each line is a point
+        // where the C hook checks the interrupt flag and the deadline (TermState decides what
+        // the user sees).
+        // GLP_MSG_ALL adds a line before and after the presolver, which has no output of its own.
+        smcp.msg_lev = GLP_MSG_ALL
+        smcp.out_frq = Session.checkIntervalMilliseconds
         smcp.meth = method == .primalSimplex ? GLP_PRIMAL : GLP_DUALP
         smcp.presolve = options.presolve ? GLP_ON : GLP_OFF
-        if session.wantsLines { smcp.out_frq = 1000 }
         let smcpPtr = UnsafeMutablePointer<glp_smcp>.allocate(capacity: 1)
         defer { smcpPtr.deallocate() }
-        func run(presolve: Bool, meth: Int32) -> Int32? {
+        func run(presolve: Bool, meth: Int32) -> CallOutcome {
+            if let reason = session.stopReason { return .stopped(reason) }
             smcp.presolve = presolve ? GLP_ON : GLP_OFF
             smcp.meth = meth
-            if let remaining = session.remaining {
-                smcp.tm_lim = Int32(clamping: Int((max(remaining, 0.001) * 1000).rounded(.up)))
-            }
+            // GLPK's own limit (a clean stop with the current point) ends at the deadline plus
+            // the set-up time it does not count; without presolve the hook's backstop waits
+            // `backstopGrace` for it, with presolve there is no point to wait for (GLPK cannot
+            // map an unfinished presolved solution back), so the hook stops at the deadline.
+            smcp.tm_lim = session.glpkTimeLimit
+            session.armBackstop(grace: presolve ? 0 : Session.backstopGrace)
             smcpPtr.initialize(to: smcp)
             job.ptr.pointee.smcp = smcpPtr
             let r = job.run(.simplex)
-            return r == LIPLUA_GLPK_FATAL || r == LIPLUA_GLPK_DEADLINE ? nil : job.ptr.pointee.ret
+            liplua_glpk_set_deadline(0)
+            switch r {
+            case LIPLUA_GLPK_FATAL, LIPLUA_GLPK_ABORTED: return .fatal
+            case LIPLUA_GLPK_DEADLINE: return .stopped(.timeLimit)
+            case LIPLUA_GLPK_INTERRUPTED: return .stopped(.interrupted)
+            default: return .returned(job.ptr.pointee.ret)
+            }
         }
-        let label = method == .primalSimplex ? "primal simplex" : "dual simplex"
         let pre = options.presolve ? " with presolve" : ""
-        guard var ret = run(presolve: options.presolve, meth: smcp.meth) else {
+        func stopped(_ reason: StopReason) -> LPResult {
             job.dead = true
-            return session.fatalResult(method: method, note: note, stage: label)
+            var r = session.stopResult(reason, method: method, what: label + pre,
+                                       iterations: session.iterationsBefore + session.term.lastIteration, note: note)
+            if reason == .timeLimit {
+                r.message += options.presolve ? " (With presolve GLPK keeps no point at a time limit.)"
+                    : " (GLPK's own limit had not stopped it \(Session.backstopGrace) s after the deadline; no point is available.)"
+            }
+            return r
+        }
+        var ret: Int32
+        switch run(presolve: options.presolve, meth: smcp.meth) {
+        case .fatal:
+            job.dead = true
+            return session.fatalResult(method: method, note: note, stage: label, sizes: sizes)
+        case .stopped(let reason): return stopped(reason)
+        case .returned(let r): ret = r
         }
         var extra = ""
         if ret == GLP_ENODFS || (ret == 0 && needsPrimalClassification(job)) {
@@ -110,17 +186,19 @@ public struct GLPKSolver: LPSolver {
             // LP is infeasible or unbounded. Primal simplex without presolve tells which.
             if session.remaining.map({ $0 > 0 }) ?? true {
                 let first = ret == GLP_ENODFS ? "the presolver found no dual feasible solution" : "the dual problem is infeasible"
-                guard let r2 = run(presolve: false, meth: GLP_PRIMAL) else {
+                switch run(presolve: false, meth: GLP_PRIMAL) {
+                case .fatal:
                     job.dead = true
-                    return session.fatalResult(method: method, note: note, stage: "primal simplex re-solve")
+                    return session.fatalResult(method: method, note: note, stage: "primal simplex re-solve", sizes: sizes)
+                case .stopped(let reason): return stopped(reason)
+                case .returned(let r2): ret = r2
                 }
-                ret = r2
                 extra = " (\(first); re-solved with primal simplex without presolve to classify)"
             }
         }
         if !job.extract(interior: false) {
             job.dead = true
-            return session.fatalResult(method: method, note: note, stage: "reading the solution")
+            return session.fatalResult(method: method, note: note, stage: "reading the solution", sizes: sizes)
         }
         var result = mapSimplex(ret: ret, job: job, model: model, lp: lp, method: method, what: label + pre)
         result.message = note + result.message + extra
@@ -205,12 +283,16 @@ public struct GLPKSolver: LPSolver {
     // MARK: interior point
 
     private func interior(_ lp: LinearProgram, options: LPOptions, session: Session) -> LPResult {
-        let model = Model(lp: lp, dropEmpty: true)
+        let sizes = LPSizes(rows: lp.rowCount, columns: lp.columnCount, nonzeros: lp.nonzeroCount)
+        let model: Model
+        do { model = try Model(lp: lp, dropEmpty: true) } catch {
+            return outOfMemoryResult(method: .interiorPoint, note: "", stage: "copying the LP for GLPK", bytes: error.bytes, sizes: sizes)
+        }
         let fallbackMethod = rule.simplex == .interiorPoint || rule.simplex == .automatic ? LPMethod.primalSimplex : rule.simplex
         func fallback(_ why: String) -> LPResult {
-            if let r = session.remaining, r <= 0 {
-                return LPResult(status: .timeLimit, method: .interiorPoint,
-                                message: "GLPK interior point: \(why); no time left for the simplex fallback. Raise LPOptions.timeLimit.")
+            if let reason = session.stopReason {
+                return session.stopResult(reason, method: .interiorPoint, what: "interior point", iterations: session.iterationsBefore,
+                                          note: "GLPK interior point: \(why); the simplex fallback did not run: ")
             }
             var simplexOptions = options
             simplexOptions.presolve = true
@@ -231,27 +313,57 @@ public struct GLPKSolver: LPSolver {
             model.fill(&result, job: nil, lp: lp)
             return result
         }
+        if let reason = session.stopReason {
+            return session.stopResult(reason, method: .interiorPoint, what: "interior point", iterations: 0)
+        }
+        var note = ""
+        if rule.interiorInChildProcess && model.nnz >= rule.interiorChildMinNonzeros {
+            switch runInteriorChild(model, session: session, echo: session.verbosity >= 2) {
+            case .unavailable(let errno):
+                note = "(could not start the interior-point process: \(String(cString: strerror(errno))); solved in this process, where the time limit is checked only between GLPK's output lines) "
+            case .finished(let ret, let status, let objective, let iterations):
+                session.iterationsBefore = iterations
+                return interiorResult(ret: ret, status: status, iterations: iterations, model: model, lp: lp, note: "",
+                                      fill: { model.fill(&$0, objective: objective, lp: lp) }, fallback: fallback)
+            case .fatal(let text):
+                return session.fatalResult(method: .interiorPoint, note: "", stage: "interior point (child process)", text: text, sizes: sizes)
+            case .factorLimit(let count):
+                return fallback("the Cholesky factor of A·Aᵀ would have \(count) nonzeros (limit \(rule.interiorMaxFactorNonzeros ?? 0), AutomaticRule.interiorMaxFactorNonzeros), too dense to factorise every iteration")
+            case .stopped(let reason, let iterations):
+                var r = session.stopResult(reason, method: .interiorPoint, what: "interior point", iterations: iterations)
+                r.message += " (The interior-point process was stopped; interior point has no usable point before it converges.)"
+                return r
+            case .died(let signal, let code):
+                session.iterationsBefore = session.term.lastIteration
+                let how = signal != 0 ? "was killed by signal \(signal)\(signal == SIGKILL ? " (SIGKILL: usually the kernel's out-of-memory killer; the LP may need more memory than is free: \(GLPKSolver.describeEstimate(rows: sizes.rows, columns: sizes.columns, nonzeros: sizes.nonzeros, method: .interiorPoint)))" : "")"
+                    : "exited with code \(code)"
+                return fallback("the interior-point process \(how)")
+            }
+        }
+        return interiorInProcess(model, lp: lp, session: session, note: note, sizes: sizes, fallback: fallback)
+    }
+
+    /// glp_interior in this process (when no child process can be started, or the LP is below
+    /// `interiorChildMinNonzeros`): the deadline and the interrupt flag are checked at GLPK's
+    /// output lines only (between ordering, factorisation and iterations).
+    private func interiorInProcess(_ model: Model, lp: LinearProgram, session: Session, note: String, sizes: LPSizes,
+                                   fallback: (String) -> LPResult) -> LPResult {
         guard let job = model.build(session: session) else {
-            return session.fatalResult(method: .interiorPoint, note: "", stage: "loading the LP")
+            return session.fatalResult(method: .interiorPoint, note: note, stage: "loading the LP", sizes: sizes)
         }
         defer { job.release(session: session) }
         var iptcp = glp_iptcp()
         glp_init_iptcp(&iptcp)
-        // Progress lines are also the deadline checkpoints, so print them (captured) when a time
-        // limit or a progress callback is set.
-        // The factor-size check reads GLPK's output too.
-        // ("Matrix L has … non-zeros" is printed only at GLP_MSG_ALL.)
-        iptcp.msg_lev = rule.interiorMaxFactorNonzeros != nil ? GLP_MSG_ALL
-            : session.timeLimit != nil ? max(session.messageLevel, GLP_MSG_ON) : session.messageLevel
+        // Progress lines are the deadline and interrupt checkpoints and the factor-size check
+        // reads "Matrix L has … non-zeros" (printed only at GLP_MSG_ALL), so GLPK prints
+        // everything; TermState shows what the verbosity asks for.
+        iptcp.msg_lev = GLP_MSG_ALL
         session.term.factorLimit = rule.interiorMaxFactorNonzeros
-        let savedDecision = session.term.decision
-        if session.verbosity < 2 && iptcp.msg_lev > session.messageLevel { session.term.decision = 1 }
-        defer { session.term.decision = savedDecision }
         let ip = UnsafeMutablePointer<glp_iptcp>.allocate(capacity: 1)
         defer { ip.deallocate() }
         ip.initialize(to: iptcp)
         job.ptr.pointee.iptcp = ip
-        if let remaining = session.remaining { liplua_glpk_set_deadline(max(remaining, 0.001)) }
+        session.armBackstop(grace: 0)
         let r = job.run(.interior)
         liplua_glpk_set_deadline(0)
         session.term.factorLimit = nil
@@ -259,29 +371,39 @@ public struct GLPKSolver: LPSolver {
             job.dead = true
             return fallback("the Cholesky factor of A·Aᵀ would have \(session.term.factorNonzeros ?? 0) nonzeros (limit \(rule.interiorMaxFactorNonzeros ?? 0), AutomaticRule.interiorMaxFactorNonzeros), too dense to factorise every iteration")
         }
-        if r == LIPLUA_GLPK_DEADLINE {
+        if r == LIPLUA_GLPK_DEADLINE || r == LIPLUA_GLPK_INTERRUPTED {
             job.dead = true
-            return LPResult(status: .timeLimit, iterations: session.term.lastIteration, method: .interiorPoint,
-                            message: "GLPK interior point: time limit (\(session.timeLimit ?? 0) s) reached after \(session.term.lastIteration) iterations; it was stopped at a progress line. Raise LPOptions.timeLimit or try simplex.")
+            return session.stopResult(r == LIPLUA_GLPK_DEADLINE ? .timeLimit : .interrupted, method: .interiorPoint,
+                                      what: "interior point", iterations: session.term.lastIteration,
+                                      note: note + "(stopped at a progress line) ")
         }
         if r == LIPLUA_GLPK_FATAL {
             job.dead = true
-            return session.fatalResult(method: .interiorPoint, note: "", stage: "interior point")
+            return session.fatalResult(method: .interiorPoint, note: note, stage: "interior point", sizes: sizes)
         }
         let ret = job.ptr.pointee.ret
         session.iterationsBefore = session.term.lastIteration
-        switch ret {
-        case 0:
+        if ret == 0 {
             guard job.extract(interior: true) else {
                 job.dead = true
-                return session.fatalResult(method: .interiorPoint, note: "", stage: "reading the solution")
+                return session.fatalResult(method: .interiorPoint, note: note, stage: "reading the solution", sizes: sizes)
             }
-            let st = job.ptr.pointee.status
+        }
+        let iterations = max(Int(job.ptr.pointee.iterations), session.term.lastIteration)
+        return interiorResult(ret: ret, status: job.ptr.pointee.status, iterations: iterations, model: model, lp: lp, note: note,
+                              fill: { model.fill(&$0, job: job, lp: lp) }, fallback: fallback)
+    }
+
+    /// Maps glp_interior's return code and solution status (solution already in the model's
+    /// buffers when ret == 0).
+    private func interiorResult(ret: Int32, status st: Int32, iterations: Int, model: Model, lp: LinearProgram, note: String,
+                                fill: (inout LPResult) -> Void, fallback: (String) -> LPResult) -> LPResult {
+        switch ret {
+        case 0:
             if st == GLP_OPT {
-                var result = LPResult(status: .optimal, iterations: max(Int(job.ptr.pointee.iterations), session.term.lastIteration),
-                                      method: .interiorPoint,
-                                      message: "GLPK interior point: optimal solution found (no crossover: the point is interior-optimal to about 1e-8, not a vertex).")
-                model.fill(&result, job: job, lp: lp)
+                var result = LPResult(status: .optimal, iterations: iterations, method: .interiorPoint,
+                                      message: note + "GLPK interior point: optimal solution found (no crossover: the point is interior-optimal to about 1e-8, not a vertex).")
+                fill(&result)
                 return result
             }
             return fallback(st == GLP_NOFEAS
@@ -298,6 +420,12 @@ public struct GLPKSolver: LPSolver {
         default:
             return fallback("unexpected return code \(ret) (\(codeName(ret)))")
         }
+    }
+
+    /// An allocation on the Swift side of the wrapper failed.
+    func outOfMemoryResult(method: LPMethod, note: String, stage: String, bytes: Int, sizes: LPSizes) -> LPResult {
+        LPResult(status: .solverError, method: method,
+                 message: note + outOfMemoryMessage(stage: stage, glpk: "malloc of \(formatBytes(Double(bytes))) failed", sizes: sizes, method: method))
     }
 }
 

@@ -146,4 +146,13 @@ public struct LPResult: Sendable {
 public protocol LPSolver: Sendable {
     var name: String { get }
     func solve(_ lp: LinearProgram, options: LPOptions) throws -> LPResult
+    /// Peak memory in bytes that solving an LP of this size with `method` adds to the memory
+    /// holding the `LinearProgram` value (`.automatic`: the method the solver would pick), or
+    /// nil when the solver cannot tell. Callers check it against a `MemoryBudget` before
+    /// building an LP. Default: nil.
+    func memoryEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod) -> Double?
+}
+
+extension LPSolver {
+    public func memoryEstimate(rows: Int, columns: Int, nonzeros: Int, method: LPMethod) -> Double? { nil }
 }

@@ -1,6 +1,7 @@
 import CLua
 import CLuaShims
 import Foundation
+import LipControl
 import LipCore
 import LipLP
 
@@ -53,11 +54,27 @@ let nativeDispatch: liplua_SwiftFn = { state in
     let vm = LuaVM.from(L)
     let previous = vm?.activeState
     vm?.activeState = L
-    defer { vm?.activeState = previous }
+    // Each native call has its own "first callback failure" slot (nested calls save the
+    // outer one); see LuaFunction.withResults.
+    let outerFailure = vm?.callbackFailure
+    vm?.callbackFailure = nil
+    vm?.nativeDepth += 1
+    defer {
+        vm?.activeState = previous
+        vm?.callbackFailure = outerFailure
+        vm?.nativeDepth -= 1
+        if vm?.nativeDepth == 0 { vm?.clearBindingCallbackErrors() }
+    }
     do {
-        return Int32(try box.body(LuaCall(state: L, function: box.name)))
+        let n = try box.body(LuaCall(state: L, function: box.name))
+        // A callback failed but the code in between went on (LipCore's closures cannot
+        // throw and return NaN instead): the call fails with the callback's error.
+        if let failure = vm?.callbackFailure { throw failure }
+        return Int32(n)
     } catch {
-        let message = LuaVM.errorMessage(for: error, function: box.name, state: L)
+        // The first callback failure explains what followed (NaN values, invalid LPs).
+        let first = vm?.callbackFailure ?? error
+        let message = LuaVM.errorMessage(for: first, function: box.name, state: L)
         lua_settop(L, 0)
         lua_pushstring(L, message)
         return -1
@@ -92,6 +109,33 @@ public final class LuaVM {
     /// The registries of this state (activations, norms, product families, sparsity patterns,
     /// relaxations, solvers): the built-ins plus what Lua code defines. Names resolve here.
     public let registries: Registries = Registries.builtin()
+    /// The first error a Lua callback raised during the running native call, and how deep
+    /// native calls are nested (0: Swift called Lua directly, e.g. the REPL).
+    var callbackFailure: Error?
+    var nativeDepth = 0
+
+    /// Records `error` as the running native call's first callback failure (outside native
+    /// calls nothing is recorded) and returns it for throwing.
+    func recordCallbackFailure(_ error: Error) -> Error {
+        if nativeDepth > 0, callbackFailure == nil { callbackFailure = error }
+        return error
+    }
+
+    /// The bindings' own slot (CallbackErrors) must not carry a failure into the next call.
+    func clearBindingCallbackErrors() {
+        (extra["callbackErrors"] as? CallbackErrors)?.first = nil
+    }
+
+    /// Runs `body` with a deadline `seconds` from now for Lua code: LuaFunction calls made
+    /// after it fail with `LuaInterruption(.timeLimit)`, and Lua code running then (a looping
+    /// callback) stops with "time limit reached". Nested deadlines keep the earliest. `nil`,
+    /// NaN, +∞ or ≥ 1e9 s set none. Native functions with a time limit wrap their work in this.
+    public func withDeadline<R>(seconds: Double?, _ body: () throws -> R) rethrows -> R {
+        guard let s = seconds else { return try body() }
+        let previous = liplua_deadline_push(s)
+        defer { liplua_deadline_pop(previous) }
+        return try body()
+    }
     /// Writes an LP to a file ("mps" or "lp" format) for `lip.lp.write`; set by the host.
     public var lpWriter: ((LinearProgram, String, String) throws -> Void)?
     /// Shown by `_lip.version()`: the host's version line (set by the executable).
@@ -231,7 +275,10 @@ public final class LuaVM {
     /// Restores default signal handling (unblocks signals a parent may have blocked).
     public static func resetSignals() { liplua_reset_signals() }
 
-    /// Runs `body` with Ctrl-C turned into the Lua error "interrupted!" (as lua.c does).
+    /// Runs `body` with Ctrl-C turned into the Lua error "interrupted!" (as lua.c does): the
+    /// SIGINT handler sets the process-wide interrupt flag (`LipControl.Interrupt`), which the
+    /// LP solvers and the Lua stop hook poll. The flag stays set when `body` returns: the
+    /// caller decides (the REPL clears it before the next command, a script exits with 130).
     public func interruptible<R>(_ body: () throws -> R) rethrows -> R {
         if let L = state { liplua_interruptible_begin(L) }
         defer { liplua_interruptible_end() }
@@ -336,6 +383,9 @@ public final class LuaVM {
                 }
             }
             return callerPosition(L) + "bad argument #\(arg) to '\(fname)' (\(e.detail))"
+        case let e as LuaInterruption:
+            // Lua code of a callback was stopped; stay close to lua.c's "interrupted!".
+            return callerPosition(L) + e.description
         default:
             return callerPosition(L) + String(describing: error)
         }

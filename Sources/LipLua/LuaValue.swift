@@ -1,5 +1,6 @@
 import CLua
 import CLuaShims
+import LipControl
 
 /// A Swift value that can be pushed onto a Lua stack. Arrays become sequences (1-based),
 /// dictionaries with string keys become records.
@@ -192,17 +193,65 @@ public final class LuaFunction {
     }
 
     /// Calls with `arguments` and hands the results (stack slots first..<first+count) to `body`.
+    ///
+    /// Stops: a call made while an interrupt is pending or after the deadline of the running
+    /// native call (`LuaVM.withDeadline`) throws `LuaInterruption` at once, without running Lua;
+    /// during the call the stop hook is on, so a callback that loops is stopped the same way.
+    /// Failures: when this call runs inside a native function (a Lua callback of LipCore, say)
+    /// and fails, the error is recorded as the native call's first callback failure; later
+    /// calls in the same native call fail at once with it, and the native call raises it even
+    /// if the code in between swallowed it (see `nativeDispatch`).
     public func withResults<R>(_ arguments: [any LuaPushable],
                                _ body: (OpaquePointer, Int32, Int) throws -> R) throws -> R {
         guard let vm, let L = try? vm.liveState() else { throw LuaError(message: "the Lua state is closed") }
+        if let stop = LuaInterruption.pending { throw vm.recordCallbackFailure(stop) }
+        if let first = vm.callbackFailure { throw first }
         let base = lua_gettop(L)
         defer { lua_settop(L, base) }
-        guard lua_checkstack(L, Int32(arguments.count) + 4) != 0 else { throw LuaRaise("Lua stack overflow") }
+        guard lua_checkstack(L, Int32(arguments.count) + 4) != 0 else { throw vm.recordCallbackFailure(LuaRaise("Lua stack overflow")) }
         lua_pushcclosure(L, liplua_traceback, 0)
         pushValue(onto: L)
         for a in arguments { a.push(onto: L) }
+        var saved = liplua_saved_hook()
+        liplua_stop_hook_install(L, &saved)
         let status = lua_pcall(L, Int32(arguments.count), LUA_MULTRET, base + 1)
-        if status != LUA_OK { throw LuaError(handlerOutput: LuaVM.popString(L)) }
-        return try body(L, base + 2, Int(lua_gettop(L) - base - 1))
+        liplua_stop_hook_restore(L, &saved)
+        if status != LUA_OK {
+            let error = LuaError(handlerOutput: LuaVM.popString(L))
+            throw vm.recordCallbackFailure(LuaInterruption.classify(error) ?? error)
+        }
+        do {
+            return try body(L, base + 2, Int(lua_gettop(L) - base - 1))
+        } catch {
+            throw vm.recordCallbackFailure(error)
+        }
+    }
+}
+
+/// Lua code (a callback, a chunk) was stopped by an interrupt (Ctrl-C) or by the deadline of
+/// the running native call. Thrown by `LuaFunction` calls; in Lua the message reads
+/// "interrupted!" or "time limit reached".
+public struct LuaInterruption: Error, CustomStringConvertible, Sendable, Equatable {
+    public var reason: StopReason
+    public init(_ reason: StopReason) { self.reason = reason }
+    public var description: String { reason == .interrupted ? "interrupted!" : "time limit reached" }
+
+    /// The stop due now: an interrupt request, or this thread's deadline (set by
+    /// `LuaVM.withDeadline`) has passed.
+    public static var pending: LuaInterruption? {
+        switch liplua_stop_reason() {
+        case LIPLUA_STOP_INTERRUPTED: return LuaInterruption(.interrupted)
+        case LIPLUA_STOP_TIME_LIMIT: return LuaInterruption(.timeLimit)
+        default: return nil
+        }
+    }
+
+    /// A Lua error raised by the stop hook (or any error while an interrupt is pending) as a
+    /// typed interruption; nil for other errors.
+    static func classify(_ e: LuaError) -> LuaInterruption? {
+        if Interrupt.isRequested { return LuaInterruption(.interrupted) }
+        if e.message.hasSuffix("interrupted!") { return LuaInterruption(.interrupted) }
+        if e.message.hasSuffix("time limit reached") { return LuaInterruption(.timeLimit) }
+        return nil
     }
 }

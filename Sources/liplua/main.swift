@@ -7,6 +7,7 @@
 import CEdit
 import Foundation
 import LipClp
+import LipControl
 import LipGLPK
 import LipLP
 import LipLua
@@ -47,6 +48,15 @@ func writeError(_ s: String) {
 func finish(_ code: Int32) -> Never {
     fflush(nil)
     exit(code)
+}
+
+/// Exit code of a run ended by Ctrl-C (128 + SIGINT, as a shell reports a process killed by it).
+let interruptedExitCode: Int32 = 130
+
+/// A failed chunk, -e or script: 130 when an interrupt (Ctrl-C) is pending, else 1. What was
+/// printed before is flushed by `finish`.
+func failureExit() -> Never {
+    finish(Interrupt.isRequested ? interruptedExitCode : 1)
 }
 
 LuaVM.resetSignals()
@@ -136,9 +146,14 @@ vm.registerSolver(AutomaticLPSolver(builtIn: GLPKSolver()))
 vm.lpWriter = writeLP
 vm.versionText = versionLine(vm)
 
-/// Runs `body`; on a Lua error prints "liplua: message\ntraceback" and returns false.
+/// Runs `body`; on a Lua error prints "liplua: message\ntraceback" and returns false. A run
+/// that ended because of Ctrl-C reports "interrupted" (false) even if the code caught the error.
 func report(_ body: () throws -> Void) -> Bool {
-    do { try body(); return true } catch let e as LuaError {
+    do {
+        try body()
+        if Interrupt.isRequested { writeError("\(progname): interrupted"); return false }
+        return true
+    } catch let e as LuaError {
         writeError("\(progname): \(e.description)")
         return false
     } catch {
@@ -185,7 +200,7 @@ for action in actions {
             try vm.run(string: "warn('@on')", chunkName: "=(command line)")
         }
     }
-    if !ok { finish(1) }
+    if !ok { failureExit() }
 }
 
 if let s = scriptIndex {
@@ -197,7 +212,7 @@ if let s = scriptIndex {
         }
         try vm.interruptible { try vm.run(file: fromStdin ? "-" : name, arguments: Array(argv[(s + 1)...])) }
     }
-    if !ok { finish(1) }
+    if !ok { failureExit() }
 }
 
 // MARK: the interactive loop
@@ -248,11 +263,22 @@ func runREPL(_ vm: LuaVM) -> Never {
             add_history(line)
             _ = write_history(history)
         }
+        // Ctrl-C cancels the running command only: the flag is cleared before each command
+        // (a Ctrl-C that arrived while the prompt was shown does not stop the next one).
+        Interrupt.clear()
         do {
             let r = try vm.interruptible { try feed.call([line]) }
             more = r.first?.stringValue == "more"
         } catch {
-            writeError("\(error)")
+            writeError(Interrupt.isRequested ? "interrupted" : "\(error)")
+            more = false
+        }
+        if Interrupt.isRequested {
+            // The command was cancelled (its error, if any, was printed above or by the
+            // REPL's own handler); drop a half-typed chunk and carry on.
+            fflush(nil)
+            _ = try? vm.run(string: "require('lip.repl').reset()", chunkName: "=(repl)")
+            Interrupt.clear()
             more = false
         }
     }
@@ -267,8 +293,9 @@ if hasI {
         print(vm.versionText)
         runREPL(vm)
     } else {
-        let ok = report { try vm.run(file: "-") }
-        finish(ok ? 0 : 1)
+        let ok = report { _ = try vm.interruptible { try vm.run(file: "-") } }
+        if !ok { failureExit() }
+        finish(0)
     }
 }
 finish(0)

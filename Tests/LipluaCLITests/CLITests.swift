@@ -21,9 +21,10 @@ struct Run {
     var stderr: String
 }
 
-func liplua(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], cwd: String? = nil) throws -> Run {
+func liplua(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], cwd: String? = nil,
+            shell: Bool = false) throws -> Run {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: lipluaBinary)
+    p.executableURL = URL(fileURLWithPath: shell ? "/bin/sh" : lipluaBinary)
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "LUA_INIT"); env.removeValue(forKey: "LUA_INIT_5_4"); env.removeValue(forKey: "LIPLUA_STDLIB")
@@ -137,7 +138,13 @@ func tempFile(_ name: String, _ text: String) throws -> String {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("liplua-home-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         let driver = """
-            import os, pty, sys, time, select
+            import os, pty, sys, time, select, termios
+            def editing(fd, timeout=10):
+                # libedit switches the terminal to raw mode after printing its prompt; a control
+                # key sent before that is handled by the cooked tty instead (a race on loaded machines)
+                end = time.time() + timeout
+                while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
+                    time.sleep(0.01)
             pid, fd = pty.fork()
             if pid == 0:
                 os.environ['HOME'] = sys.argv[2]
@@ -157,6 +164,7 @@ func tempFile(_ name: String, _ text: String) throws -> String {
             os.write(fd, b'6 * 7\\r')
             # the answer, then the next prompt (so ^D reaches readline, not the cooked tty)
             ok2 = read_until(lambda: b'42' in out and out.rfind(b'> ') > out.find(b'42'))
+            editing(fd)   # ^D must reach the line editor, not the cooked tty
             os.write(fd, b'\\x04')
             deadline = time.time() + 30   # a loaded CI machine is slow to tear down
             while time.time() < deadline:
@@ -197,7 +205,7 @@ func tempFile(_ name: String, _ text: String) throws -> String {
         if p.isRunning { kill(p.processIdentifier, SIGKILL); Issue.record("SIGINT did not stop liplua") }
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        #expect(p.terminationStatus == 1)
+        #expect(p.terminationStatus == 130)   // 128 + SIGINT: a run ended by Ctrl-C says so
         let text = String(decoding: e, as: UTF8.self)
         #expect(text.hasPrefix("liplua: ") && text.contains("interrupted!"))
     }
@@ -236,5 +244,200 @@ func tempFile(_ name: String, _ text: String) throws -> String {
         #expect(outputs[0] == outputs[1])
         #expect(files[0] == files[1], "the two LP files differ")
         #expect(files[0].count > 1000)
+    }
+}
+
+/// A Lua script that builds a 3,000 × 30,000 packing LP (GLPK's primal simplex needs over a
+/// minute for it, its interior point many seconds per factorisation), prints "solving",
+/// solves it with `method` and prints the status.
+func slowSolveScript(method: String) -> String {
+    """
+    local lip = require "lip"
+    local m, n, k = 3000, 30000, 10
+    local seed = 7
+    local function rand()
+      seed = (seed * 6364136223846793005 + 1442695040888963407) & 0x7fffffffffffffff
+      return (seed >> 11) / 4503599627370496.0
+    end
+    local ia, ja, ar, sum, obj = {}, {}, {}, {}, {}
+    for i = 1, m do sum[i] = 0 end
+    local z = 0
+    for j = 1, n do
+      obj[j] = 0.5 + rand()
+      local used = {}
+      local placed = 0
+      while placed < k do
+        local i = 1 + math.floor(rand() * m)
+        if not used[i] then
+          used[i] = true; placed = placed + 1; z = z + 1
+          ia[z], ja[z], ar[z] = i, j, 0.1 + rand(); sum[i] = sum[i] + ar[z]
+        end
+      end
+    end
+    local up = {}
+    for i = 1, m do up[i] = 0.25 * sum[i] end
+    print("solving"); io.stdout:flush()
+    local r = lip.lp.solve { sense = "max", objective = obj, ia = ia, ja = ja, ar = ar, row_upper = up,
+                             num_rows = m, columns = { upper = 1 }, method = "\(method)", verbosity = verbosity or 0 }
+    print("status", r.status)
+    """
+}
+
+@Suite struct InterruptCLITests {
+    /// A script interrupted (SIGINT) during a GLPK solve ends at once with exit code 130, its
+    /// earlier output flushed; for interior point the solver's child process goes too.
+    @Test(arguments: ["primal", "interior"]) func scriptInterruptedDuringSolveExits130(method: String) throws {
+        let script = try tempFile("slow-\(method).lua", slowSolveScript(method: method))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: lipluaBinary)
+        p.arguments = ["-e", "verbosity = 2", script]     // GLPK's log on stdout: we see it start
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        var seen = Data()
+        let until = Date().addingTimeInterval(120)
+        let started = method == "interior" ? "Original LP has" : "GLPK Simplex Optimizer"
+        while !String(decoding: seen, as: UTF8.self).contains(started) && Date() < until {
+            seen.append(out.fileHandleForReading.availableData)
+        }
+        Thread.sleep(forTimeInterval: 1)           // inside GLPK
+        let pid = p.processIdentifier
+        let children = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "")
+            .split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        if method == "interior" { #expect(children.count == 1, "the interior point should run in a child process") }
+        let sent = Date()
+        p.interrupt()
+        while p.isRunning && Date().timeIntervalSince(sent) < 30 { usleep(10_000) }
+        let latency = Date().timeIntervalSince(sent)
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        seen.append(out.fileHandleForReading.readDataToEndOfFile())
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 130, "\(stderr)")
+        #expect(latency < 2, "exited \(latency) s after SIGINT")
+        #expect(String(decoding: seen, as: UTF8.self).hasPrefix("solving\n"))
+        #expect(!String(decoding: seen, as: UTF8.self).contains("status"))
+        #expect(stderr.contains("interrupted"), "\(stderr)")
+        // No GLPK child process is left behind: gone, or a zombie about to be reaped.
+        for child in children {
+            var alive = true
+            for _ in 0..<100 {
+                let stat = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)) ?? ""
+                if stat.isEmpty || stat.contains(") Z ") { alive = false; break }
+                usleep(20_000)
+            }
+            #expect(!alive, "the solver's child process \(child) outlived liplua")
+        }
+    }
+
+    /// Ctrl-C on the terminal during a long solve at the REPL cancels that command; the
+    /// session goes on (no second Ctrl-C, nothing lost) and the prompt is back within 2 s.
+    @Test(arguments: ["primal", "interior"]) func replKeepsItsSessionAfterCtrlC(method: String) throws {
+        let script = try tempFile("slow-\(method).lua", slowSolveScript(method: method))
+        let driver = """
+            import os, pty, sys, time, select, termios
+            def editing(fd, timeout=10):
+                # libedit switches the terminal to raw mode after printing its prompt; a control
+                # key sent before that is handled by the cooked tty instead (a race on loaded machines)
+                end = time.time() + timeout
+                while time.time() < end and termios.tcgetattr(fd)[3] & termios.ICANON:
+                    time.sleep(0.01)
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.environ['LIPLUA_HISTORY'] = '/dev/null'
+                os.execv(sys.argv[1], [sys.argv[1]])
+            out = b''
+            def read_until(pred, timeout=120):
+                global out
+                end = time.time() + timeout
+                while not pred() and time.time() < end:
+                    r, _, _ = select.select([fd], [], [], 0.02)
+                    if r:
+                        try: out += os.read(fd, 65536)
+                        except OSError: break
+                return pred()
+            ok1 = read_until(lambda: b'> ' in out)
+            os.write(fd, b'x = 1; dofile(' + repr(sys.argv[2]).encode() + b')\\r')
+            ok2 = read_until(lambda: b'solving' in out)
+            time.sleep(2)
+            mark = len(out)
+            t = time.time()
+            os.write(fd, b'\\x03')
+            ok3 = read_until(lambda: b'> ' in out[mark:], 30)
+            latency = time.time() - t
+            mark = len(out)
+            os.write(fd, b'print("alive", x + 41)\\r')
+            ok4 = read_until(lambda: b'alive\\t42' in out[mark:], 30)
+            editing(fd)   # ^D must reach the line editor, not the cooked tty
+            os.write(fd, b'\\x04')
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done: break
+                read_until(lambda: False, 0.05)
+                time.sleep(0.02)
+            else:
+                os.kill(pid, 9); done, status = os.waitpid(pid, 0)
+            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 'killed'
+            print(ok1, ok2, ok3, ok4, code, '%.3f' % latency)
+            sys.stderr.write(out.decode(errors='replace')[-600:])
+            """
+        let py = try tempFile("ctrlc.py", driver)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", py, lipluaBinary, script]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out; p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        let fields = String(decoding: data, as: UTF8.self).split(separator: " ").map(String.init)
+        #expect(fields.count == 6, "\(fields) \(log)")
+        guard fields.count == 6 else { return }
+        #expect(fields[0...3] == ["True", "True", "True", "True"], "\(log)")
+        #expect(fields[4] == "0", "\(log)")
+        let latency = Double(fields[5].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 99
+        #expect(latency < 2, "prompt back \(latency) s after Ctrl-C")
+        print("ctrl-c to prompt (\(method)): \(latency) s")
+    }
+}
+
+@Suite struct MemoryLimitCLITests {
+    /// Under `ulimit -v` a solve that cannot fit is refused before allocating, with the LP's
+    /// sizes, the estimate and the limit — no crash, no "invalid data reached GLPK".
+    @Test func solveUnderAddressSpaceLimitIsOutOfMemory() throws {
+        let build = """
+            local lip = require "lip"
+            local net = lip.nn.random { sizes = { 80, 80, 1 }, sparsity = 20, activation = "elu", seed = 0 }
+            problem = lip.lipschitz_problem { network = net }
+            local function status(k)
+              for line in io.lines("/proc/self/status") do
+                local v = line:match("^" .. k .. ":%s*(%d+)")
+                if v then return tonumber(v) end
+              end
+            end
+            vmsize = status("VmSize")
+
+            """
+        let probe = try liplua(["-e", build + "print(vmsize)"])
+        guard let vm = Int(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            Issue.record("no VmSize: \(probe.stdout) \(probe.stderr)"); return
+        }
+        // Room for building the 25,462 × 180,818 LP (~55 MB at its peak) but not for GLPK's
+        // simplex on it (~190 MB).
+        let script = try tempFile("oom.lua", build + """
+            local r = lip.hierarchy.krivine(problem, { degree = 3, products = "by_input", quiet = true, method = "primal", time_limit = 60 })
+            print(r.status)
+            print(r.message)
+            """)
+        let r = try liplua(["-c", "ulimit -v \(vm + 160_000); exec \"$0\" \"$1\"", lipluaBinary, script], shell: true)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "solver_error", "\(r.stdout) \(r.stderr)")
+        let message = lines.dropFirst().joined(separator: "\n")
+        #expect(message.contains("out of memory"), "\(message)")
+        #expect(message.contains("25462 rows, 180818 columns, 610256 nonzeros"), "\(message)")
+        #expect(message.contains("ulimit -v") && !message.contains("invalid data"), "\(message)")
     }
 }

@@ -61,7 +61,11 @@ function hierarchy.krivine(problem, opts)
   for k in pairs(gen) do
     if k ~= "column_generation" then error(NAME .. ": " .. k .. " needs column_generation = true (or \"auto\")", 2) end
   end
+  local started = native.clock()
   local lp, inverse = options.call(NAME, 2, native.hierarchy.apply, problem, build)
+  if solve.time_limit and solve.time_limit < math.huge then   -- the solve gets what building left
+    solve.time_limit = math.max(0, solve.time_limit - (native.clock() - started))
+  end
   if flow.write_lp then
     local format = flow.write_format or "mps"
     if format ~= "mps" and format ~= "lp" then error(NAME .. ": write_format must be \"mps\" or \"lp\"", 2) end

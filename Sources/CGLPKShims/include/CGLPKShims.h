@@ -11,6 +11,9 @@
 #define LIPLUA_GLPK_DEADLINE (-998)
 /* Returned when the line callback called liplua_glpk_request_abort() (same clean-up). */
 #define LIPLUA_GLPK_ABORTED (-997)
+/* Returned when the process-wide interrupt flag (CLipSignals, set by Ctrl-C) was found set
+   while GLPK printed output, with liplua_glpk_set_interruptible(1) (same clean-up). */
+#define LIPLUA_GLPK_INTERRUPTED (-996)
 
 typedef int (*liplua_glpk_body)(void *context);
 
@@ -44,4 +47,10 @@ unsigned long liplua_glpk_generation(void);
 
 /* Called from the line callback: abandon the guarded GLPK call right after this line. */
 void liplua_glpk_request_abort(void);
+
+/* 1: guarded calls on this thread stop (LIPLUA_GLPK_INTERRUPTED) when the interrupt flag is
+   set at a line GLPK prints; 0 (default): the flag is ignored. Thread-local. */
+void liplua_glpk_set_interruptible(int on);
+
+#include "CGLPKInterior.h"
 #endif

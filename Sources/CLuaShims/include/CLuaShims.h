@@ -24,10 +24,28 @@ int liplua_traceback(struct lua_State *L);
    report failure as a status instead of a longjmp. */
 int liplua_pcall_tostring(struct lua_State *L, int idx);   /* pushes string or error; returns status */
 
-/* Between begin and end, SIGINT (Ctrl-C) interrupts the running Lua code with the error
-   "interrupted!" (as lua.c does); a second Ctrl-C terminates the process. */
+/* Between begin and end, SIGINT (Ctrl-C) sets the interrupt flag and the running Lua code
+   stops with the error "interrupted!" (as lua.c does); the stop hook is on for the whole
+   section, so a pending deadline (liplua_deadline_push) stops Lua code too. A second Ctrl-C
+   terminates the process. */
 void liplua_interruptible_begin(struct lua_State *L);
 void liplua_interruptible_end(void);
+/* Stop checks for Lua code run from Swift (callbacks). */
+#define LIPLUA_STOP_INTERRUPTED 1
+#define LIPLUA_STOP_TIME_LIMIT  2
+/* 0, or why Lua code must stop now: the interrupt flag is set (LIPLUA_STOP_INTERRUPTED) or this
+   thread's deadline has passed (LIPLUA_STOP_TIME_LIMIT). */
+int liplua_stop_reason(void);
+/* The hook a state had before liplua_stop_hook_install. */
+typedef struct liplua_saved_hook { void *hook; int mask; int count; } liplua_saved_hook;
+/* Puts the stop hook on L (unless it is already there), saving the previous hook. */
+void liplua_stop_hook_install(struct lua_State *L, liplua_saved_hook *saved);
+void liplua_stop_hook_restore(struct lua_State *L, const liplua_saved_hook *saved);
+/* This thread's deadline becomes min(current, now + seconds) (NaN, +inf or >= 1e9 s: unchanged;
+   negative: now). Returns the previous deadline for liplua_deadline_pop. */
+unsigned long long liplua_deadline_push(double seconds);
+void liplua_deadline_pop(unsigned long long previous);
+
 /* Unblocks every signal and restores SIGINT/SIGTERM to their defaults (called at start-up). */
 void liplua_reset_signals(void);
 #endif

@@ -22,6 +22,7 @@ extension LuaVM {
         Field("max_memory", .bytes, "refuse LPs whose estimated memory is larger", default: "a third of this machine's memory"),
         Field("certificate", .integer(min: 0, max: 1_000_000), "how many of the largest multipliers c_h the result lists", default: "10"),
         Field("progress", .boolean, "stage lines on stderr", default: "false"),
+        Field("time_limit", .seconds, "seconds for building (Lua families and patterns stop at it); lip.hierarchy.krivine gives the solve what is left", default: "none"),
     ]
 
     /// A family, before it meets a problem: a registered name, or sets/products given by name.
@@ -74,6 +75,7 @@ extension LuaVM {
         if let v: Int = a.get("max_nonzeros") { o.limits.maxNonzeros = v }
         if let v: Double = a.get("max_memory") { o.limits.maxMemoryBytes = v }
         if let v: Int = a.get("certificate") { o.certificateSize = v }
+        o.timeLimit = a.get("time_limit", as: Double?.self) ?? nil
         if a.get("progress") ?? false {
             let p = ProgressPrinter(label: "LiPopt-\(o.degree) [\(o.family.name)]")
             o.progress = { p.report($0) }
@@ -127,7 +129,8 @@ extension LuaVM {
             parameters: [problem, Parameter("options", .options(Self.krivineFields), optional: true)],
             results: [Result("estimate", "table", "{columns, nonzeros, memory_bytes, text}")]) { a in
             let p = a.get("problem", as: ProblemObject.self)!.problem
-            let e = try a.vm.withCallbacks { try KrivineHierarchy.estimate(p, options: try Self.krivineOptions(a, problem: p)) }
+            let o = try Self.krivineOptions(a, problem: p)
+            let e = try a.vm.withDeadline(seconds: o.timeLimit) { try a.vm.withCallbacks { try KrivineHierarchy.estimate(p, options: o) } }
             a.call.pushRecord(["columns": e.columns, "nonzeros": e.nonzeros, "memory_bytes": e.memoryBytes, "text": e.description])
             return 1
         })
@@ -137,7 +140,8 @@ extension LuaVM {
             parameters: [problem, Parameter("options", .options(Self.krivineFields), optional: true)],
             results: [Result("lp", "lip.LinearProgram"), Result("inverse", "lip.KrivineInverse")]) { a in
             let p = a.get("problem", as: ProblemObject.self)!.problem
-            let (lp, inv) = try a.vm.withCallbacks { try KrivineHierarchy.apply(p, options: try Self.krivineOptions(a, problem: p)) }
+            let o = try Self.krivineOptions(a, problem: p)
+            let (lp, inv) = try a.vm.withDeadline(seconds: o.timeLimit) { try a.vm.withCallbacks { try KrivineHierarchy.apply(p, options: o) } }
             a.push(object: LinearProgramObject(lp)); a.push(object: KrivineInverseObject(inv))
             return 2
         })
@@ -169,13 +173,12 @@ extension LuaVM {
             module: "hierarchy", name: "column_generation",
             summary: "LiPopt-k without building the family: start from a small family that covers p, solve, price the whole family in a streaming pass (reduced cost −Σ_m [m]h·y_m), add the most negative columns with the rows they need, solve again, until no column prices negative (the value is then the optimum over the family and the starting products) or the round or time limit. Every round's point is certified, so the reported bound is an anytime bound that only goes down.",
             parameters: [Parameter("problem", .object(ProblemObject.self, "LipschitzProblem")),
-                         Parameter("options", .options(Self.krivineFields + Self.solveFields.filter { $0.name != "progress" } + cgFields), optional: true)],
+                         Parameter("options", .options(Self.krivineFields + Self.solveFields.filter { $0.name != "progress" && $0.name != "time_limit" } + cgFields), optional: true)],
             results: [Result("result", "table", "the shared result plus rounds = {{round, rows, columns, lp_value, certified, bound, priced, added, seconds}, ...}, rounds, converged, columns_priced, columns_used")]) { a in
             let p = a.get("problem", as: ProblemObject.self)!.problem
             var o = try Self.krivineOptions(a, problem: p)
             o.solver = try a.vm.solver(named: a.get("solver"))
             o.method = LPMethod(rawValue: a.get("method") ?? "auto")!
-            o.timeLimit = a.get("time_limit", as: Double?.self) ?? nil
             o.quiet = !(a.get("verbose") ?? false)
             var cg = ColumnGenerationOptions()
             if let n: Int = a.get("columns_per_round") { cg.columnsPerRound = n }
@@ -187,7 +190,7 @@ extension LuaVM {
                     printer.write("\r\u{1B}[K\(printer.label): round \(r.round), \(r.columns) columns, bound \(r.anytimeBound.map { String(format: "%.8g", $0) } ?? "-"), \(String(format: "%.1f", r.seconds)) s")
                 }
             }
-            let r = try a.vm.withCallbacks { try KrivineHierarchy.solveByColumnGeneration(p, options: o, generation: cg) }
+            let r = try a.vm.withDeadline(seconds: o.timeLimit) { try a.vm.withCallbacks { try KrivineHierarchy.solveByColumnGeneration(p, options: o, generation: cg) } }
             if a.get("progress") ?? false { ProgressPrinter(label: "").finish() }
             a.push(r.result)
             let L = a.call.state

@@ -102,7 +102,7 @@ extension LuaVM {
             }
             defer { printer?.finish() }
             let t = monotonicSeconds()
-            var r = try solver.solve(lp, options: o)
+            var r = try a.vm.withDeadline(seconds: o.timeLimit) { try solver.solve(lp, options: o) }
             if r.seconds == 0 { r.seconds = monotonicSeconds() - t }
             a.push(object: LPSolutionObject(r))
             a.call.pushRecord(["status": r.status.rawValue, "objective": r.objective.isNaN ? nil : r.objective,
