@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Train and prune the 784-300-100-10 network of the LiPopt paper's MNIST experiment.
 
+Other MLP widths with ``--hidden`` (e.g. ``--hidden 500`` for 784-500-10, any number of
+hidden layers), and dense networks without pruning with ``--no-prune`` (the networks of the
+SDP benchmarks: ``--hidden 500 --no-prune`` writes <dataset>-500-<act>-dense.safetensors).
+Sequential names continue the same way (``0.``, ``2.``, ``4.``, ... one per Linear).
+
 The network is f(x) = W_3 σ(W_2 σ(W_1 x + b_1) + b_2) + b_3 with x ∈ [0,1]^784 (pixel / 255,
 row-major 28×28), σ = ReLU or ELU(α=1), written as a torch ``nn.Sequential`` would name it:
 ``0.weight``, ``0.bias`` (300×784, 300), ``2.weight``, ``2.bias`` (100×300, 100),
@@ -110,10 +115,11 @@ def load_dataset(directory: str):
 # The network
 # --------------------------------------------------------------------------------------------
 
-def init_params(rng: np.random.Generator):
-    """PyTorch nn.Linear default: W, b ~ U(−1/√fan_in, 1/√fan_in)."""
+def init_params(rng: np.random.Generator, sizes=SIZES):
+    """PyTorch nn.Linear default: W, b ~ U(−1/√fan_in, 1/√fan_in), layer by layer for the
+    widths ``sizes`` (input, hidden..., output)."""
     params = []
-    for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         bound = 1.0 / np.sqrt(n_in)
         w = rng.uniform(-bound, bound, size=(n_out, n_in)).astype(np.float32)
         b = rng.uniform(-bound, bound, size=(n_out,)).astype(np.float32)
@@ -136,19 +142,23 @@ def act_grad(z, a, kind):
 
 
 def forward(params, x, kind):
-    w1, b1, w2, b2, w3, b3 = params
-    z1 = x @ w1.T + b1
-    a1 = act(z1, kind)
-    z2 = a1 @ w2.T + b2
-    a2 = act(z2, kind)
-    logits = a2 @ w3.T + b3
-    return logits, (x, z1, a1, z2, a2)
+    """Logits of the MLP with parameters [W_1, b_1, ..., W_L, b_L] (any depth L ≥ 1), and the
+    cache (x, z_1, a_1, ..., z_{L−1}, a_{L−1}) for the backward pass."""
+    depth = len(params) // 2
+    cache = [x]
+    a = x
+    for l in range(depth - 1):
+        z = a @ params[2 * l].T + params[2 * l + 1]
+        a = act(z, kind)
+        cache += [z, a]
+    logits = a @ params[-2].T + params[-1]
+    return logits, tuple(cache)
 
 
 def loss_and_grads(params, x, y, kind):
     """Mean softmax cross entropy and its gradients with respect to every parameter."""
-    w1, b1, w2, b2, w3, b3 = params
-    logits, (x, z1, a1, z2, a2) = forward(params, x, kind)
+    depth = len(params) // 2
+    logits, cache = forward(params, x, kind)
     m = logits.max(axis=1, keepdims=True)
     e = np.exp(logits - m)
     s = e.sum(axis=1, keepdims=True)
@@ -157,15 +167,15 @@ def loss_and_grads(params, x, y, kind):
     g = e / s
     g[np.arange(n), y] -= 1.0
     g /= np.float32(n)
-    gw3 = g.T @ a2
-    gb3 = g.sum(axis=0)
-    d2 = (g @ w3) * act_grad(z2, a2, kind)
-    gw2 = d2.T @ a1
-    gb2 = d2.sum(axis=0)
-    d1 = (d2 @ w2) * act_grad(z1, a1, kind)
-    gw1 = d1.T @ x
-    gb1 = d1.sum(axis=0)
-    return loss, [gw1, gb1, gw2, gb2, gw3, gb3]
+    grads = [None] * len(params)
+    d = g                       # ∂loss/∂z_l for the current layer l, from the last one down
+    for l in range(depth - 1, -1, -1):
+        a_prev = cache[2 * l]   # x for l = 0, else a_l
+        grads[2 * l] = d.T @ a_prev
+        grads[2 * l + 1] = d.sum(axis=0)
+        if l > 0:
+            d = (d @ params[2 * l]) * act_grad(cache[2 * l - 1], a_prev, kind)
+    return loss, grads
 
 
 def accuracy(params, x, y, kind, batch=2000):
@@ -239,7 +249,10 @@ def magnitude_masks(params, keep, scope="layer"):
             mask = np.zeros(w.size, dtype=np.float32)
             mask[np.argsort(-np.abs(w).ravel(), kind="stable")[:k]] = 1.0
             parts.append(mask.reshape(w.shape))
-    return [parts[0], None, parts[1], None, parts[2], None]  # biases are not pruned
+    out = []
+    for m in parts:
+        out += [m, None]  # biases are not pruned
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,13 +280,18 @@ def train(args, log=print):
         dataset += f", first {args.subset} train / test images"
     if not 0.0 < args.keep <= 1.0:
         sys.exit("train_mnist.py: --keep must be in (0, 1], e.g. 0.05 for 5% of the weights")
+    hidden = tuple(getattr(args, "hidden", SIZES[1:-1]))
+    sizes = (784,) + hidden + (10,)
+    arch = "-".join(str(k) for k in sizes)
+    prune = not getattr(args, "no_prune", False)
 
     rng = np.random.default_rng(args.seed)
-    params = init_params(rng)
+    params = init_params(rng, sizes)
     masks = [None] * len(params)
     opt = Adam(params, lr=args.lr)
     t0 = time.perf_counter()
-    log(f"{args.activation}: training 784-300-100-10 on {x_train.shape[0]} images")
+    c0 = time.process_time()
+    log(f"{args.activation}: training {arch} on {x_train.shape[0]} images")
     history = run_epochs(params, masks, opt, x_train, y_train, args.activation,
                          args.epochs, args.batch, rng, log, "dense")
     acc_dense = accuracy(params, x_test, y_test, args.activation)
@@ -281,7 +299,7 @@ def train(args, log=print):
 
     dense = [p.copy() for p in params]
     steps = max(1, args.prune_steps)
-    schedule = [args.keep ** ((i + 1) / steps) for i in range(steps)]
+    schedule = [args.keep ** ((i + 1) / steps) for i in range(steps)] if prune else []
     prune_history = []
     for keep in schedule:
         masks = magnitude_masks(params, keep, args.prune_scope)
@@ -296,58 +314,85 @@ def train(args, log=print):
                                                         args.activation)})
         log(f"{args.activation}: keep {keep:.3f}: test accuracy "
             f"{prune_history[-1]['test_accuracy']:.4f}")
-    acc_pruned = accuracy(params, x_test, y_test, args.activation)
+    acc_pruned = accuracy(params, x_test, y_test, args.activation) if prune else acc_dense
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
 
-    names = ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+    # nn.Sequential names: Linear modules at 0, 2, 4, ... (an activation module between).
+    names = [f"{2 * l}.{k}" for l in range(len(sizes) - 1) for k in ("weight", "bias")]
     tensors = {n: np.ascontiguousarray(p, dtype=np.float32) for n, p in zip(names, params)}
     weights = [tensors[n] for n in names[0::2]]
     nnz = [int(np.count_nonzero(w)) for w in weights]
     total = sum(w.size for w in weights)
 
     os.makedirs(args.out, exist_ok=True)
-    base = args.name or f"{'mnist' if args.data else 'fashion-mnist'}-300-100-{args.activation}"
-    path = os.path.join(args.out, f"{base}-pruned.safetensors")
-    stnp.save_file(tensors, path, metadata={"format": "pt", "activation": args.activation})
-    if args.save_dense:
+    stem = "-".join(str(k) for k in hidden)
+    base = args.name or f"{'mnist' if args.data else 'fashion-mnist'}-{stem}-{args.activation}"
+    meta = {"format": "pt", "activation": args.activation,
+            "activations": json.dumps([args.activation] * len(hidden))}
+    path = os.path.join(args.out, f"{base}-{'pruned' if prune else 'dense'}.safetensors")
+    stnp.save_file(tensors, path, metadata=meta)
+    if args.save_dense and prune:
         stnp.save_file({n: np.ascontiguousarray(p) for n, p in zip(names, dense)},
-                       os.path.join(args.out, f"{base}-dense.safetensors"),
-                       metadata={"format": "pt", "activation": args.activation})
+                       os.path.join(args.out, f"{base}-dense.safetensors"), metadata=meta)
+    modules = ", ".join(f"{i} Linear" if i % 2 == 0 else f"{i} act"
+                        for i in range(2 * len(sizes) - 3))
     sidecar = {
-        "architecture": "784-300-100-10 (nn.Sequential: 0 Linear, 1 act, 2 Linear, 3 act, 4 Linear)",
+        "architecture": f"{arch} (nn.Sequential: {modules})",
         "activation": args.activation if args.activation == "relu" else "elu (alpha = 1)",
         "input": "pixels / 255 in [0,1], flattened row-major 28x28",
+        "dtype": "float32",
         "dataset": dataset,
         "train_images": int(x_train.shape[0]),
         "test_images": int(x_test.shape[0]),
         "test_accuracy_dense": acc_dense,
-        "test_accuracy_pruned": acc_pruned,
-        "kept_fraction": sum(nnz) / total,
-        "nonzero_weights": {"0.weight": nnz[0], "2.weight": nnz[1], "4.weight": nnz[2],
-                            "total": sum(nnz), "of": total},
-        "pruning": f"iterative {args.prune_scope} magnitude pruning, keep schedule "
-                   f"{[round(k, 4) for k in schedule]}, {args.retrain_epochs} retraining "
-                   f"epoch(s) per step with the mask fixed; biases not pruned",
+    }
+    if prune:
+        sidecar.update({
+            "test_accuracy_pruned": acc_pruned,
+            "kept_fraction": sum(nnz) / total,
+            "nonzero_weights": {**{n: k for n, k in zip(names[0::2], nnz)},
+                                "total": sum(nnz), "of": total},
+            "pruning": f"iterative {args.prune_scope} magnitude pruning, keep schedule "
+                       f"{[round(k, 4) for k in schedule]}, {args.retrain_epochs} retraining "
+                       f"epoch(s) per step with the mask fixed; biases not pruned",
+        })
+    else:
+        sidecar.update({"parameters": int(sum(p.size for p in params)),
+                        "nonzero_weights": {"total": sum(nnz), "of": total},
+                        "pruning": "none (dense)"})
+    sidecar.update({
         "optimizer": f"Adam lr {args.lr}, batch {args.batch}",
         "epochs": args.epochs,
-        "retrain_epochs": args.retrain_epochs,
-        "prune_steps": steps,
+    })
+    if prune:
+        sidecar.update({"retrain_epochs": args.retrain_epochs, "prune_steps": steps})
+    sidecar.update({
         "seed": args.seed,
         "loss_history": history,
-        "prune_history": prune_history,
+    })
+    if prune:
+        sidecar["prune_history"] = prune_history
+    sidecar.update({
         "train_seconds": round(seconds, 1),
+        "train_cpu_seconds": round(cpu_seconds, 1),
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": "python3 " + " ".join(shlex.quote(a) for a in [sys.argv[0]] + args.argv),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
                    f"{platform.release()}",
         "numpy": np.__version__,
         "python": platform.python_version(),
-    }
+    })
     with open(path[:-len(".safetensors")] + ".json", "w") as fh:
         json.dump(sidecar, fh, indent=2)
         fh.write("\n")
-    log(f"{args.activation}: dense {acc_dense:.4f} → pruned {acc_pruned:.4f} "
-        f"({sum(nnz)}/{total} weights kept) in {seconds:.1f} s; wrote {path}")
+    if prune:
+        log(f"{args.activation}: dense {acc_dense:.4f} → pruned {acc_pruned:.4f} "
+            f"({sum(nnz)}/{total} weights kept) in {seconds:.1f} s "
+            f"({cpu_seconds:.1f} s CPU); wrote {path}")
+    else:
+        log(f"{args.activation}: {arch} dense (not pruned): test accuracy {acc_dense:.4f} "
+            f"in {seconds:.1f} s ({cpu_seconds:.1f} s CPU); wrote {path}")
     return path, sidecar
 
 
@@ -504,13 +549,32 @@ def train_cnn(args, log=print):
     return path, sidecar
 
 
+def _widths(text):
+    """--hidden: comma-separated positive hidden-layer widths, e.g. "300,100" or "500"."""
+    try:
+        widths = tuple(int(t) for t in text.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or any(w < 1 or w > 1_000_000 for w in widths):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a list of hidden widths; write e.g. 300,100 or 500")
+    return widths
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", help="directory with MNIST IDX files (default: Fashion-MNIST "
                                    "from the Debian package dataset-fashion-mnist)")
     ap.add_argument("--arch", choices=["mlp", "cnn"], default="mlp",
-                    help="mlp: the pruned 784-300-100-10 (safetensors); cnn: the convolutional "
+                    help="mlp: the pruned 784-300-100-10 (safetensors; other widths with "
+                         "--hidden, unpruned with --no-prune); cnn: the convolutional "
                          "benchmark network (ONNX, ReLU, not pruned)")
+    ap.add_argument("--hidden", type=_widths, default=None, metavar="W[,W...]",
+                    help="mlp hidden-layer widths, comma-separated (300,100); "
+                         "e.g. 500 for a 784-500-10 network")
+    ap.add_argument("--no-prune", "--no_prune", dest="no_prune", action="store_true",
+                    help="mlp: train only, no pruning; writes <stem>-dense.safetensors "
+                         "(the pruning options are then ignored)")
     ap.add_argument("--activation", choices=["relu", "elu", "both"], default="both")
     ap.add_argument("--epochs", type=int, default=12, help="dense training epochs (12)")
     ap.add_argument("--retrain-epochs", type=int, default=3,
@@ -528,10 +592,15 @@ def parse_args(argv):
                     help="use only the first N train and test images (quick tests)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="models", help="output directory (models)")
-    ap.add_argument("--name", help="file stem (default <dataset>-300-100-<activation>)")
+    ap.add_argument("--name", help="file stem (default <dataset>-<hidden widths>-<activation>, "
+                                   "e.g. fashion-mnist-300-100-relu)")
     ap.add_argument("--save-dense", action="store_true",
                     help="also write the network before pruning")
     args = ap.parse_args(argv)
+    if args.arch == "cnn" and (args.hidden is not None or args.no_prune):
+        ap.error("--hidden and --no-prune are for --arch mlp (the cnn is never pruned)")
+    if args.hidden is None:
+        args.hidden = SIZES[1:-1]
     args.argv = list(argv)
     return args
 
