@@ -14,5 +14,6 @@ extension LuaVM {
         installLP()
         installCore()
         installHierarchy()
+        installWitness()
     }
 }
