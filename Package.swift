@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "LipControl", dependencies: ["CLipSignals"]),
         .target(name: "LipLP", dependencies: ["LipControl"], exclude: ["README.md"]),
         .target(name: "LipGLPK", dependencies: ["LipLP", "LipControl", "CGLPK", "CGLPKShims"], exclude: ["README.md"]),
-        .target(name: "LipCore", dependencies: ["LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md"]),
+        .target(name: "LipCore", dependencies: ["LipLP", "CZlib"], exclude: ["README.md", "Hierarchy/README.md", "Witness/README.md"]),
         .target(name: "LipLua", dependencies: ["LipCore", "LipLP", "CLua", "CLuaShims"], exclude: ["README.md"]),
         .executableTarget(name: "liplua", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "CEdit"]),
 

@@ -301,6 +301,7 @@ extension GLPKSolver: MIPSolver {
         io.tol_int = options.integralityTolerance
         io.tol_obj = options.objectiveTolerance
         io.mip_gap = options.relativeGap
+        if options.cuts { io.gmi_cuts = GLP_ON; io.mir_cuts = GLP_ON; io.cov_cuts = GLP_ON; io.clq_cuts = GLP_ON }
         if let rem = session.remaining {
             if rem <= 0 {
                 return finish(MIPResult(status: .timeLimit, bound: rootBound,

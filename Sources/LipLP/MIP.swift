@@ -29,6 +29,9 @@ public struct MIPOptions: Sendable {
     /// columns with a fractional LP value, the smallest number is branched on first (ties: the
     /// most fractional).
     public var branchingPriority: [Int] = []
+    /// Let the solver generate cutting planes (GLPK: Gomory mixed-integer, mixed-integer
+    /// rounding, mixed cover and clique cuts).
+    public var cuts: Bool = false
     /// Called about every `progressInterval` seconds, and whenever a better incumbent appears.
     public var progress: (@Sendable (MIPProgress) -> Void)? = nil
     public var progressInterval: Double = 1

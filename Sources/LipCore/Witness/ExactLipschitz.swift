@@ -45,6 +45,8 @@ public struct ExactOptions: Sendable {
     public var margin: Double = WitnessCertifier.defaultMargin
     /// GLPK's message level (0 silent … 3 all).
     public var verbosity: Int = 0
+    /// Cutting planes in the MIP (see `MIPOptions.cuts`).
+    public var cuts: Bool = false
     public var progress: (@Sendable (ExactProgress) -> Void)? = nil
     /// Polled by the witness search, the enumeration and the MIP. Default: the Ctrl-C flag.
     public var interrupted: @Sendable () -> Bool = { Interrupt.isRequested }
@@ -414,6 +416,7 @@ public func exactLipschitz(_ net: Network, norm: WitnessNorm, domain: WitnessDom
     mo.verbosity = o.verbosity
     mo.branchingPriority = mip.priority
     mo.interrupted = o.interrupted
+    mo.cuts = o.cuts
     if let w = best { mo.start = mip.start(net: net, norm: norm, point: w.point, pattern: w.pattern) }
     if let p = o.progress {
         mo.progress = { m in p(ExactProgress(stage: "mip", lower: m.incumbent, upper: m.bound, nodes: m.nodes, seconds: monotonicSeconds() - started)) }

@@ -177,6 +177,8 @@ struct PatternNetwork {
         return true
     }
 
+    var unstableCount: Int { allowed.reduce(0) { $0 + $1.reduce(0) { $0 + ($1.lo != $1.hi ? 1 : 0) } } }
+
     /// Neurons whose piece is not fixed by IBP.
     var unstable: [(layer: Int, neuron: Int)] {
         var out: [(Int, Int)] = []

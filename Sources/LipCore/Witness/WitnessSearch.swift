@@ -245,68 +245,111 @@ struct WitnessSearchState {
             considerWithRepair(given.point, .sampled)
             addStart(given.value, given.point)
         } else if o.samples > 0 && !stopped() {
+            // The points and arithmetic of `sampledLowerBound` (same generator, same order), with
+            // the deadline and interrupts polled between samples.
             let normValue: Norm = certifier.norm == .linf ? .linf : (certifier.norm == .l1 ? .l1 : .l2)
-            let s = try sampledLowerBound(net, norm: normValue, samples: o.samples, box: (domain.lower, domain.upper), seed: o.seed)
-            result.lbs = s.value; result.lbsPoint = s.argmax
-            considerWithRepair(s.argmax, .sampled)
-            addStart(s.value, s.argmax)
+            var g = Xoshiro256StarStar(seed: o.seed)
+            var best = -Double.infinity, arg = domain.lower, x = domain.lower
+            for _ in 0..<o.samples {
+                if stopped() { break }
+                for i in x.indices { x[i] = g.uniform(domain.lower[i], domain.upper[i]) }
+                let v = normValue.dualNorm(try net.gradient(x))
+                if v > best { best = v; arg = x }
+            }
+            if best > -.infinity {
+                result.lbs = best; result.lbsPoint = arg
+                considerWithRepair(arg, .sampled)
+                addStart(best, arg)
+            }
+        }
+
+        // (c, first) piecewise-linear networks: one pattern climb from the best point so far
+        // (the LBS point): the largest gains come from here, before the ascent spends the time.
+        var seen = Set<[UInt8]>()
+        var climbs = 0
+        func climb(_ x: [Double], _ me: inout WitnessSearchState) {
+            guard let r = me.realiser else { return }
+            let key = r.model.forward(x).pattern.flatMap { $0 }
+            if seen.contains(key) { return }
+            seen.insert(key)
+            climbs += 1
+            me.polishAndClimb(from: x, pattern: nil)
+        }
+        phase = .patterns
+        if o.patternStarts > 0, realiser != nil, !stopped(), let x = result.witness?.point ?? starts.first?.x {
+            report(force: true)
+            climb(x, &self)
         }
 
         // (b) gradient ascent.
         phase = .ascent
         report(force: true)
+        let asc = GradientAscent(net: net, norm: certifier.norm, domain: domain, profiles: certifier.profiles.map { $0! })
         if o.ascentStarts > 0 && !stopped() {
-            let asc = GradientAscent(net: net, norm: certifier.norm, domain: domain, profiles: certifier.profiles.map { $0! })
             var runStarts: [[Double]] = starts.prefix(1).map(\.x)
             while runStarts.count < o.ascentStarts {
                 runStarts.append((0..<n).map { rng.uniform(domain.lower[$0], domain.upper[$0]) })
             }
             for x0 in runStarts {
                 if stopped() { break }
-                let dl = deadline, interrupted = o.interrupted
-                let best = asc.run(from: x0, steps: o.ascentSteps, stepSize: o.ascentStepSize, keep: 3) { dl.expired || interrupted() }
-                for (k, b) in best.enumerated() {
-                    if k == 0 || b.value > (result.lower ?? 0) {
-                        if considerWithRepair(b.x, .ascent) != nil { addStart(b.value, b.x); break }
-                    }
-                }
-                if let b = best.first { addStart(b.value, b.x) }
+                ascend(asc, from: x0)
             }
         }
 
-        // (c) pattern search.
+        // (c) pattern search from the other good points.
         phase = .patterns
         report(force: true)
         if o.patternStarts > 0, realiser != nil, !stopped() {
-            var seen = Set<[UInt8]>()
-            var used = 0
             var candidates = starts.map(\.x)
             if let w = result.witness { candidates.insert(w.point, at: 0) }
             for x in candidates {
-                if used >= o.patternStarts || stopped() { break }
-                let key = realiser!.model.forward(x).pattern.flatMap { $0 }
-                if seen.contains(key) { continue }
-                seen.insert(key)
-                used += 1
-                polishAndClimb(from: x, pattern: nil)
-            }
-            // With a time limit: perturb the best pattern and climb again until the time is up.
-            if o.timeLimit != nil && o.kicks {
-                while !stopped(), let best = result.witness {
-                    let model = realiser!.model
-                    var p = model.forward(best.point).pattern
-                    let unstable = model.unstable
-                    guard !unstable.isEmpty else { break }
-                    let k = 1 + rng.below(Swift.max(1, unstable.count / 5))
-                    for _ in 0..<k {
-                        let (l, j) = unstable[rng.below(unstable.count)]
-                        let a = model.allowed[l][j]
-                        p[l][j] = a.lo + UInt8(rng.below(Int(a.hi - a.lo) + 1))
-                    }
-                    polishAndClimb(from: best.point, pattern: p)
-                }
+                if climbs >= o.patternStarts || stopped() { break }
+                climb(x, &self)
             }
         }
+
+        // With a time limit: keep going until the time is up. Piecewise-linear networks: perturb
+        // the best pattern and climb again; otherwise: ascent from a perturbation of the best
+        // point (every other run from a fresh random point).
+        guard o.timeLimit != nil && o.kicks else { return }
+        var round = 0
+        while !stopped(), let best = result.witness {
+            round += 1
+            if realiser != nil && o.patternStarts > 0 {
+                phase = .patterns
+                let model = realiser!.model
+                var p = model.forward(best.point).pattern
+                let unstable = model.unstable
+                guard !unstable.isEmpty else { break }
+                let k = 1 + rng.below(Swift.max(1, unstable.count / 5))
+                for _ in 0..<k {
+                    let (l, j) = unstable[rng.below(unstable.count)]
+                    let a = model.allowed[l][j]
+                    p[l][j] = a.lo + UInt8(rng.below(Int(a.hi - a.lo) + 1))
+                }
+                polishAndClimb(from: best.point, pattern: p)
+            } else if o.ascentStarts > 0 {
+                phase = .ascent
+                let x0: [Double] = round % 2 == 0
+                    ? (0..<n).map { rng.uniform(domain.lower[$0], domain.upper[$0]) }
+                    : domain.clamp((0..<n).map { best.point[$0] + 0.1 * (domain.upper[$0] - domain.lower[$0]) * rng.uniform(-1, 1) })
+                ascend(asc, from: x0)
+            } else {
+                break
+            }
+        }
+    }
+
+    /// One ascent run from x0; certifies its best point (or the next best when that fails).
+    mutating func ascend(_ asc: GradientAscent, from x0: [Double]) {
+        let dl = deadline, interrupted = o.interrupted
+        let best = asc.run(from: x0, steps: o.ascentSteps, stepSize: o.ascentStepSize, keep: 3) { dl.expired || interrupted() }
+        for (k, b) in best.enumerated() {
+            if k == 0 || b.value > (result.lower ?? 0) {
+                if considerWithRepair(b.x, .ascent) != nil { addStart(b.value, b.x); break }
+            }
+        }
+        if let b = best.first { addStart(b.value, b.x) }
     }
 
     /// Polishes the pattern of x (or the given pattern) without realisability (`polish`: a local
@@ -374,10 +417,10 @@ struct WitnessSearchState {
         }
     }
 
-    /// LPs are used in the pattern search only when the pattern's LP is small enough to be cheap.
+    /// LPs are used in the pattern search only when the pattern's LP is small enough to be cheap
+    /// (rows: at most the IBP-unstable neurons, each with at most n_0 entries).
     func lpAllowed(_ model: PatternNetwork) -> Bool {
-        let rows = model.net.hiddenSizes.reduce(0, +)
-        return Double(rows) * Double(model.inputSize) <= Double(o.lpMaxNonzeros)
+        Double(model.unstableCount) * Double(model.inputSize) <= Double(o.lpMaxNonzeros)
     }
 
     /// Alternating maximisation and neighbour moves from a point's pattern (see `searchWitness`).
