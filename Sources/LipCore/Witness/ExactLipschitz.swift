@@ -453,7 +453,9 @@ public func exactLipschitz(_ net: Network, norm: WitnessNorm, domain: WitnessDom
 
 /// Marks a finished result exact when the proven lower end meets the solver's value.
 func settle(_ r: inout ExactResult, tolerance: Double, what: String) {
-    guard let up = r.upper else { r.status = "solver_error"; r.message = what + ": no value"; return }
+    guard var up = r.upper else { r.status = "solver_error"; r.message = what + ": no value"; return }
+    // A certified witness is a proof; a solver value below it is the solver's rounding.
+    if let lo = r.lower, lo > up { up = lo; r.upper = up }
     if let lo = r.lower, up - lo <= tolerance * Swift.max(1, Swift.abs(lo)) {
         r.isExact = true; r.status = "exact"
         r.message = what + ". Exact: the certified lower bound \(lo) meets the solver's optimum \(up) (relative tolerance \(tolerance)); the optimality itself is the solver's floating-point claim."

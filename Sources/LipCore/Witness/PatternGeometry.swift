@@ -497,8 +497,9 @@ struct PatternRealiser {
         let x = model.domain.clamp(Array(r.primal[0..<model.inputSize]))
         switch certifier.check(x, source: source) {
         case .success(let w):
-            // The certified pattern is the point's own; it equals `pattern` when the LP was accurate.
-            return .witness(w)
+            // The certified pattern is the point's own: it must be the one asked for (an LP point
+            // with a margin below the solver's tolerance can land in a neighbouring region).
+            return w.pattern == pattern ? .witness(w) : .rejected(.patternNotRealisable)
         case .failure(let why): return .rejected(why)
         }
     }
