@@ -10,6 +10,7 @@
 --            [0,1]), local radius 0.02 and 0.1 around the committed test images (clipped to [0,1]).
 --            LBS is computed once (timed separately) and handed to the search, which starts from its
 --            best point; the search has `--budget` seconds (global) / `--local_budget` (local).
+--   sweep    the dense network, global [0,1]^784: the witness reached within 1, 2, 5, 10, 20, 60 s
 --   exact    exact Lipschitz constants by MIP (GLPK branch and cut) of a random [784,20,20,2] ReLU
 --            network (seed 0, output = 1): local radius 0.005, 0.01, 0.02 around image 1 (clipped to
 --            [0,1]) and global on [0,1]^784, linf and l1, `--mip_budget` seconds each; the interval
@@ -21,7 +22,7 @@ local report = lip.report
 
 local o = lip.script.options(arg, {
   usage = "liplua scripts/tools/bench_witness.lua [options]",
-  { "only", "strings", { "witness", "exact" }, "sections to run" },
+  { "only", "strings", { "witness", "sweep", "exact" }, "sections to run" },
   { "images", "integer", 4, "test images for the local rows (1..16)" },
   { "budget", "number", 60, "witness search seconds, global rows" },
   { "local_budget", "number", 10, "witness search seconds, local rows" },
@@ -107,6 +108,26 @@ if want.witness then
   print(report.table(rows, columns))
   report.csv(o.out .. "/witness.csv", rows, columns)
   all.witness = rows
+end
+
+if want.sweep then
+  print("\n== dense 784-500-10 ReLU, global [0,1]^784: witness lower by time budget (LBS given)")
+  local net = lip.nn.random { sizes = { 784, 500, 10 }, activation = "relu", bias = true, seed = 0, output = 1 }
+  local box = { lower = const(784, 0), upper = const(784, 1) }
+  local t0, c0 = native.clock(), cpu()
+  local lbs, arg0 = native.bounds.sampled(net, "linf", { samples = 10000, box = box, seed = 0 })
+  print(string.format("LBS (10,000 samples) %.6g in %.1f s wall, %.1f s cpu", lbs, native.clock() - t0, cpu() - c0))
+  local rows = {}
+  local columns = { { key = "budget", format = "%g" }, "lower", { key = "ratio", title = "lower/lbs", format = "%.3f" }, "source",
+    { key = "wall", title = "s", format = "%.1f" }, { key = "cpu", title = "cpu s", format = "%.1f" } }
+  for _, b in ipairs({ 1, 2, 5, 10, 20, 60 }) do
+    local t, c = native.clock(), cpu()
+    local w = native.witness.search(net, "linf", { box = box, time_limit = b, lbs = { value = lbs, point = arg0 } })
+    rows[#rows + 1] = { budget = b, lower = w.lower, ratio = w.lower / lbs, source = w.source, wall = native.clock() - t, cpu = cpu() - c }
+    print(report.table({ rows[#rows] }, columns))
+  end
+  report.csv(o.out .. "/sweep.csv", rows, columns)
+  all.sweep = rows
 end
 
 if want.exact then
