@@ -38,6 +38,9 @@ public struct WitnessSearchOptions: Sendable {
     public var polishFlips: Int = 200
     /// With a time limit, keep perturbing the best pattern and climbing again until the time is up.
     public var kicks: Bool = true
+    /// The pattern search is skipped when a pattern's Jacobians (hidden neurons × inputs) would
+    /// exceed this many doubles (default 3·10⁷, 240 MB).
+    public var patternMaxJacobianEntries: Int = 30_000_000
     /// A precomputed LBS (value and point), used instead of sampling again.
     public var lbs: (value: Double, point: [Double])? = nil
     /// (d) User candidates: points, and activation patterns (realised by the margin LP).
@@ -197,7 +200,11 @@ struct WitnessSearchState {
             return
         }
         let n = net.inputSize
-        if certifier.isPiecewiseLinear && net.depth >= 2 {
+        // The pattern search holds the Jacobians A_l of a pattern (hidden neurons × inputs doubles).
+        let jacobianEntries = Double(net.hiddenSizes.reduce(0, +)) * Double(n)
+        if certifier.isPiecewiseLinear && net.depth >= 2 && jacobianEntries > Double(o.patternMaxJacobianEntries) {
+            result.notes.append("patterns: skipped (a pattern's Jacobians would take \(formatBytes(jacobianEntries * 8)); raise patternMaxJacobianEntries)")
+        } else if certifier.isPiecewiseLinear && net.depth >= 2 {
             if let s = lpSolver {
                 realiser = PatternRealiser(model: try PatternNetwork(certifier: certifier), certifier: certifier, solver: s, cap: o.lpMarginCap)
             } else {
