@@ -82,6 +82,14 @@ struct WitnessCertificationTests {
         #expect(try reason([1.05, 1, 2], on: local) == nil)
     }
 
+    /// No hidden layer: ∇f = W₁ᵀc everywhere; every search must certify exactly that.
+    @Test func linearNetwork() throws {
+        let net = try Network(layers: [try Layer(rows: [[1, -2, 0.5], [3, 1, -1]])], output: .vector([1, -1]))
+        let r = try searchWitness(net, norm: .linf, domain: try box(3, -1, 1), lpSolver: GLPKSolver(), options: quickOptions())
+        // ∇f = (1 − 3, −2 − 1, 0.5 + 1) = (−2, −3, 1.5): ‖·‖₁ = 6.5
+        #expect(r.lower! <= 6.5 && r.lower! >= 6.5 * (1 - 1e-15))
+    }
+
     @Test func localDomainRoundsInward() throws {
         let c = [0.1, 0.7, 1e-300, 0.9]
         let d = try WitnessDomain.local(center: c, radius: 0.3, clip: (0, 1))

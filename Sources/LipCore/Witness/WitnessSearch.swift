@@ -292,7 +292,8 @@ struct WitnessSearchState {
         phase = .ascent
         report(force: true)
         let asc = GradientAscent(net: net, norm: certifier.norm, domain: domain, profiles: certifier.profiles.map { $0! })
-        if o.ascentStarts > 0 && !stopped() {
+        // (A network without hidden layers has a constant gradient: nothing to climb.)
+        if o.ascentStarts > 0 && net.depth >= 2 && !stopped() {
             var runStarts: [[Double]] = starts.prefix(1).map(\.x)
             while runStarts.count < o.ascentStarts {
                 runStarts.append((0..<n).map { rng.uniform(domain.lower[$0], domain.upper[$0]) })
@@ -335,7 +336,7 @@ struct WitnessSearchState {
                     p[l][j] = a.lo + UInt8(rng.below(Int(a.hi - a.lo) + 1))
                 }
                 polishAndClimb(from: best.point, pattern: p)
-            } else if o.ascentStarts > 0 {
+            } else if o.ascentStarts > 0 && net.depth >= 2 {
                 phase = .ascent
                 let x0: [Double] = round % 2 == 0
                     ? (0..<n).map { rng.uniform(domain.lower[$0], domain.upper[$0]) }
