@@ -127,7 +127,17 @@ struct WitnessSearchState {
     var net: Network { certifier.network }
     var domain: WitnessDomain { certifier.domain }
 
+    /// A deadline for the current phase only (a share of the time limit): ends the phase, not
+    /// the search.
+    var phaseDeadline: Deadline? = nil
+
+    /// Starts a phase that may use `share` of the remaining time (no effect without a time limit).
+    mutating func beginPhase(share: Double) {
+        phaseDeadline = deadline.remaining.map { Deadline(seconds: $0 * share) }
+    }
+
     mutating func stopped() -> Bool {
+        if phaseDeadline?.expired == true { return true }
         if result.stopReason != nil { return true }
         if o.interrupted() { result.stopReason = .interrupted; return true }
         if deadline.expired { result.stopReason = .timeLimit; return true }
@@ -285,7 +295,9 @@ struct WitnessSearchState {
         phase = .patterns
         if o.patternStarts > 0, realiser != nil, !stopped(), let x = result.witness?.point ?? starts.first?.x {
             report(force: true)
+            beginPhase(share: 0.3)
             climb(x, &self)
+            phaseDeadline = nil
         }
 
         // (b) gradient ascent.
@@ -294,6 +306,8 @@ struct WitnessSearchState {
         let asc = GradientAscent(net: net, norm: certifier.norm, domain: domain, profiles: certifier.profiles.map { $0! })
         // (A network without hidden layers has a constant gradient: nothing to climb.)
         if o.ascentStarts > 0 && net.depth >= 2 && !stopped() {
+            if realiser != nil && o.patternStarts > 0 { beginPhase(share: 0.4) }
+            defer { phaseDeadline = nil }
             var runStarts: [[Double]] = starts.prefix(1).map(\.x)
             while runStarts.count < o.ascentStarts {
                 runStarts.append((0..<n).map { rng.uniform(domain.lower[$0], domain.upper[$0]) })
@@ -350,8 +364,10 @@ struct WitnessSearchState {
 
     /// One ascent run from x0; certifies its best point (or the next best when that fails).
     mutating func ascend(_ asc: GradientAscent, from x0: [Double]) {
-        let dl = deadline, interrupted = o.interrupted
-        let best = asc.run(from: x0, steps: o.ascentSteps, stepSize: o.ascentStepSize, keep: 3) { dl.expired || interrupted() }
+        let dl = deadline, pdl = phaseDeadline, interrupted = o.interrupted
+        let best = asc.run(from: x0, steps: o.ascentSteps, stepSize: o.ascentStepSize, keep: 3) {
+            dl.expired || pdl?.expired == true || interrupted()
+        }
         for (k, b) in best.enumerated() {
             if k == 0 || b.value > (result.lower ?? 0) {
                 if considerWithRepair(b.x, .ascent) != nil { addStart(b.value, b.x); break }
