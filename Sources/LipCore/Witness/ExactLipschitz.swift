@@ -33,10 +33,10 @@ public struct ExactOptions: Sendable {
     public var maxBinaries: Int = 5_000
     /// The witness search run first (its best point is the MIP's first incumbent and the proven
     /// lower end of the interval). Its own time limit is capped at `witnessTimeFraction` of the
-    /// total.
+    /// total; no restarts (`kicks`) by default, so it ends when its counts are done.
     public var witness: WitnessSearchOptions = {
         var w = WitnessSearchOptions(); w.samples = 2_000; w.ascentStarts = 4; w.ascentSteps = 100
-        w.patternStarts = 2; w.patternMoves = 20; return w
+        w.patternStarts = 2; w.patternMoves = 20; w.kicks = false; return w
     }()
     public var witnessTimeFraction: Double = 0.1
     /// Exact means: the MIP finished, and the certified lower bound is within this relative
