@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "LipSDP", dependencies: ["LipControl"], exclude: ["README.md"]),
         .target(name: "LipDSDP", dependencies: ["LipSDP", "CDSDP"], exclude: ["README.md"],
                 linkerSettings: [.linkedLibrary("dsdp"), .linkedLibrary("lapack"), .linkedLibrary("blas")]),
-        .target(name: "LipCore", dependencies: ["LipControl", "LipLP", "LipSDP"], exclude: ["README.md", "Hierarchy/README.md", "SDP/README.md"]),
+        .target(name: "LipCore", dependencies: ["LipControl", "LipLP", "LipSDP"], exclude: ["README.md", "Hierarchy/README.md", "SDP/README.md", "Witness/README.md"]),
         .target(name: "LipIO", dependencies: ["LipCore", "LipControl", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["README.md", "ONNX/onnx.proto"]),
         .target(name: "LipIOFuzz", dependencies: ["LipIO", "LipCore", "LipControl"]),

@@ -241,9 +241,6 @@ public struct ActivationMaker: Sendable {
     ]
 }
 
-@inline(__always) func softplusValue(_ x: Double) -> Double {
-    x > 30 ? x : (x < -30 ? Foundation.exp(x) : Foundation.log1p(Foundation.exp(x)))
-}
 @inline(__always) func sigmoidValue(_ x: Double) -> Double {
     x >= 0 ? 1 / (1 + Foundation.exp(-x)) : { let e = Foundation.exp(x); return e / (1 + e) }()
 }

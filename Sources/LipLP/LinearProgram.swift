@@ -24,6 +24,10 @@ public struct LinearProgram: Sendable {
     public var rowNames: [String]
     public var columnNames: [String]
     public var name: String
+    /// Integer columns for mixed-integer solvers (`MIPSolver`): empty (the default: every column
+    /// continuous) or one flag per column. An integer column's finite bounds must be integers
+    /// (`validate()` checks both). LP solvers ignore the flags and solve the continuous relaxation.
+    public var isInteger: [Bool] = []
 
     public var rowCount: Int { rowLower.count }
     public var columnCount: Int { objective.count }

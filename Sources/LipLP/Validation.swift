@@ -17,6 +17,8 @@ public enum LPError: Error, CustomStringConvertible, Sendable {
     case invalidBounds(lp: String, what: String, lower: Double, upper: Double)
     /// The same (row, column) pair occurs twice in the triplets.
     case duplicateEntry(lp: String, row: String, column: String, first: Int, second: Int)
+    /// An integer column (`isInteger`) has a finite bound that is not an integer.
+    case nonIntegralBound(lp: String, column: String, lower: Double, upper: Double)
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum LPError: Error, CustomStringConvertible, Sendable {
             return "LP '\(lp)': \(what) has lower bound \(lower) > upper bound \(upper) (empty interval); swap them or fix the data (lower = +inf or upper = -inf is never allowed)."
         case let .duplicateEntry(lp, row, column, first, second):
             return "LP '\(lp)': \(row) has two coefficients for \(column) (matrix entries \(first) and \(second)); add them together into one entry."
+        case let .nonIntegralBound(lp, column, lower, upper):
+            return "LP '\(lp)': integer \(column) has bounds [\(lower), \(upper)], which are not integers; round them inward (ceil the lower, floor the upper bound) or make the column continuous."
         }
     }
 }
@@ -70,6 +74,7 @@ extension LinearProgram {
         try len("entryColumn", entryColumn.count, nnz, "entryValue")
         if rowNames.count > m { try len("rowNames", rowNames.count, m, "rowLower") }
         if columnNames.count > n { try len("columnNames", columnNames.count, n, "objective") }
+        if !isInteger.isEmpty { try len("isInteger", isInteger.count, n, "objective") }
         let limit = Int(Int32.max) - 1
         if n > limit { throw .tooLarge(lp: name, what: "columns", count: n) }
         if m > limit { throw .tooLarge(lp: name, what: "rows", count: m) }
@@ -87,6 +92,12 @@ extension LinearProgram {
             }
         }
         for j in 0..<n { try checkBounds(columnLower[j], columnUpper[j]) { columnLabel(j) } }
+        for j in 0..<n where !isInteger.isEmpty && isInteger[j] {
+            let lo = columnLower[j], up = columnUpper[j]
+            if (lo.isFinite && lo != lo.rounded()) || (up.isFinite && up != up.rounded()) {
+                throw .nonIntegralBound(lp: name, column: columnLabel(j), lower: lo, upper: up)
+            }
+        }
         for i in 0..<m { try checkBounds(rowLower[i], rowUpper[i]) { rowLabel(i) } }
 
         // Indices and values; count entries per row for the duplicate scan.

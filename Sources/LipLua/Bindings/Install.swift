@@ -13,5 +13,6 @@ extension LuaVM {
         installBounds()
         installHierarchy()
         installFiles()
+        installWitness()
     }
 }

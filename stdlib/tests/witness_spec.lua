@@ -1,0 +1,52 @@
+-- Specs for the native witness module (_lip.witness): certified witnesses, the search, exact
+-- values. Needs liplua (the native module and GLPK); under plain Lua the cases are skipped.
+-- Oracles: gradients computed by hand (W1 = {{1,2,3},{-1,0,1}}, c^T W2 = {1,2}) and brute force.
+
+local H = require("tests.harness")("witness")
+local it, raises = H.it, H.raises
+
+local native = package.loaded["_lip"] or rawget(_G, "_lip")
+if type(native) ~= "table" or type(native.witness) ~= "table" then
+  print("witness: skipped (needs liplua)")
+  return H.finish()
+end
+local lip = require "lip"
+
+local net = lip.nn.from_weights({ { { 1, 2, 3 }, { -1, 0, 1 } }, { { 1, 2 } } }, nil, { activation = "relu" })
+local box = { lower = { -1, -1, -1 }, upper = { 1, 1, 1 } }
+
+it("certifies a hand-computed gradient and says why it refuses", function()
+  -- x = (0.1, 0.1, 0.3): z = (1.2, 0.2), both active, grad f = (-1, 2, 5).
+  local w = assert(native.witness.certify(net, "linf", { 0.1, 0.1, 0.3 }, { box = box }))
+  assert(w.lower <= 8 and w.lower >= 8 * (1 - 1e-14), w.lower)
+  assert(w.pattern[1][1] == 1 and w.pattern[1][2] == 1)
+  local w1 = assert(native.witness.certify(net, "l1", { 0.1, 0.1, 0.3 }, { box = box }))
+  assert(w1.lower <= 5 and w1.lower >= 5 * (1 - 1e-14))
+  local none, why = native.witness.certify(net, "linf", { 0.5, 0, 0.5 }, { box = box })  -- z2 = 0
+  assert(none == nil and why == "margin_too_small", why)
+  none, why = native.witness.certify(net, "linf", { 2, 0, 0 }, { box = box })
+  assert(none == nil and why == "outside_domain", why)
+  raises(function() native.witness.certify(net, "linf", { 0, 0, 0 }, { bogus = 1 }) end, "unknown option 'bogus'")
+end)
+
+it("searches: the best pattern (1, 1) gives 8; drops are counted", function()
+  local r = native.witness.search(net, "linf", { box = box, samples = 200, points = { { 2, 0, 0 } } })
+  assert(r.lower <= 8 and r.lower >= 8 * (1 - 1e-14), r.lower)
+  assert(r.drops.outside_domain == 1)
+  assert(r.lbs <= 8 + 1e-12 and r.lower >= r.lbs * (1 - 1e-12))
+  for i = 1, 3 do assert(r.witness.point[i] >= -1 and r.witness.point[i] <= 1) end
+end)
+
+it("exact values: the MIP and pattern enumeration agree with the hand maximum", function()
+  -- On [-1, 1]^3 the patterns (1,1), (1,0), (0,1) are realisable: |.|_1 = 8, 6, 4.
+  for _, method in ipairs({ "mip", "pattern_enumeration" }) do
+    local e = native.witness.exact(net, "linf", { box = box, method = method })
+    assert(e.exact and e.status == "exact", e.message)
+    assert(math.abs(e.value - 8) <= 1e-9, e.value)
+    assert(e.method == method and e.upper_is_proof == false)
+  end
+  local p = native.witness.exact(net, "linf", { quantity = "max_p" })
+  assert(p.method == "vertex_enumeration" and math.abs(p.value - 8) <= 1e-12)
+end)
+
+H.finish()
