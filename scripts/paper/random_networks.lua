@@ -24,6 +24,7 @@ local o = lip.shard.parse(arg, {   -- plus --shard i/n, --merge, --fresh, --plan
   { "budget", "number", 60, "time limit of one LiPopt LP solve, seconds" },
   { "max_columns", "integer", 400000, "refuse (and report) LPs estimated above this many columns" },
   { "samples", "integer", 2000, "LBS sample points in [-5, 5]^n" },
+  { "witness_time", "number", 2, "time limit of the certified-witness search (a lower bound that is a proof), seconds; 0: none" },
   { "out", "string", "results/random", "output folder" },
   { "paper", "flag", false, "the paper-sized grid (1 hidden: widths 40, 80, s = 5..20; 10 networks; k = 3, 4)" },
   { "quiet", "flag", false, "no per-run lines" },
@@ -39,7 +40,7 @@ if o.hidden ~= 1 and o.hidden ~= 2 then io.stderr:write("--hidden must be 1 or 2
 lip.script.mkdir(o.out)
 
 local t_start = clock()
-local methods = { "LBS", "UBP" }
+local methods = { "LBS", "witness", "UBP" }
 for _, k in ipairs(o.degrees) do
   for _, fam in ipairs(o.families) do methods[#methods + 1] = string.format("LiPopt-%d %s", k, fam) end
 end
@@ -77,8 +78,18 @@ local runs = lip.shard.run(o, { name = string.format("random-%dhidden", o.hidden
         return r
       end
       local t = clock()
-      local lbs = lip.bounds.sampled(net, "linf", { samples = o.samples, seed = seed })
+      local lbs, lbs_point = lip.bounds.sampled(net, "linf", { samples = o.samples, seed = seed })
       row("LBS", lbs, clock() - t, "estimate")
+      -- A lower bound that is a proof: LBS's best point and a search for a larger gradient,
+      -- each checked with directed rounding (lower <= |grad f(x)|_1 <= L).
+      local witness = nil
+      if o.witness_time > 0 then
+        t = clock()
+        local w = lip.bounds.witness(net, "linf", { lbs = { value = lbs, point = lbs_point }, seed = seed,
+                                                    time_limit = o.witness_time })
+        witness = w.lower
+        row("witness", w.lower, clock() - t, w.lower and "certified lower" or "no witness", { source = w.source })
+      end
       t = clock()
       local ubp = lip.bounds.product(net, "linf")
       row("UBP", ubp, clock() - t, "certified")
@@ -93,7 +104,8 @@ local runs = lip.shard.run(o, { name = string.format("random-%dhidden", o.hidden
             local x = row(method, r.certified, r.seconds, status,
                           { solver_value = r.solver_value, rows = r.rows, columns = r.columns, nonzeros = r.nonzeros,
                             build_seconds = r.build_seconds, solve_seconds = r.solve_seconds })
-            if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)) then
+            if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)
+                                or (witness and r.certified < witness)) then
               x.status = x.status .. " (chain violated!)"
             end
             if not o.quiet then
@@ -126,14 +138,14 @@ for _, width in ipairs(o.widths) do
         if r.width == width and r.sparsity == s and r.method == method then
           n = n + 1
           if r.bound then bounds[#bounds + 1] = r.bound; times[#times + 1] = r.seconds end
-          if r.status == "certified" or r.status == "estimate" then ok = ok + 1 end
+          if r.status == "certified" or r.status == "estimate" or r.status == "certified lower" then ok = ok + 1 end
         end
       end
       local sum, tsum = 0, 0
       for i = 1, #bounds do sum = sum + bounds[i]; tsum = tsum + times[i] end
       summary[#summary + 1] = {
         hidden = o.hidden, width = width, sparsity = s, method = method,
-        kind = method == "LBS" and "lower estimate" or "certificate",
+        kind = method == "LBS" and "lower estimate" or method == "witness" and "lower certificate" or "certificate",
         mean = #bounds > 0 and sum / #bounds or nil, median = median(bounds),
         mean_seconds = #times > 0 and tsum / #times or nil, completed = string.format("%d/%d", ok, n),
       }
@@ -165,7 +177,7 @@ for _, width in ipairs(o.widths) do
     for _, r in ipairs(summary) do
       if r.width == width and r.method == method and r.mean then pts[#pts + 1] = { r.sparsity, r.mean } end
     end
-    if #pts > 0 then series[#series + 1] = { name = method, points = pts, lower_bound = method == "LBS" } end
+    if #pts > 0 then series[#series + 1] = { name = method, points = pts, lower_bound = method == "LBS" or method == "witness" } end
   end
   report.svg_plot(string.format("%s-w%d-bound-vs-sparsity.svg", stem, width), {
     title = string.format("ℓ∞ bounds: %d hidden x %d wide, mean of %d nets", o.hidden, width, o.nets),
@@ -173,7 +185,7 @@ for _, width in ipairs(o.widths) do
 end
 local tseries = {}
 for _, method in ipairs(methods) do
-  if method ~= "LBS" and method ~= "UBP" then
+  if method ~= "LBS" and method ~= "witness" and method ~= "UBP" then
     local pts = {}
     for _, r in ipairs(runs) do if r.method == method and r.bound then pts[#pts + 1] = { r.seconds, r.bound / (r.seconds and 1 or 1) } end end
     tseries[#tseries + 1] = { name = method, points = pts, style = "points" }

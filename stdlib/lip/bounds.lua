@@ -7,6 +7,8 @@ local bounds = {}
 
 bounds.product = native.product
 bounds.sampled = native.sampled
+bounds.witness = (require "_lip").witness.search
+bounds.exact_lipschitz = (require "_lip").witness.exact
 
 --- bounds.exact(problem [, max_variables]) -> value, argmax
 function bounds.exact(problem, max_variables)

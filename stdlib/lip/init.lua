@@ -12,6 +12,7 @@ lip._modules = {
   sparsity  = "sparsity patterns of the hierarchy",
   hierarchy = "the LiPopt / Krivine LP hierarchy",
   bounds    = "cheap bounds: product of norms, sampled gradients",
+  witness   = "lower bounds that are proofs: certified witnesses, their search, exact values",
   report    = "tables, CSV, JSON of results",
   data      = "data sets",
   lp        = "linear programs: lip.lp.solve{...}",

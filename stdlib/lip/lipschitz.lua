@@ -16,6 +16,8 @@ M.baseline_options = options.spec {
   { "samples", "integer", "points for LBS", "10000" },
   { "seed", "integer", "seed for LBS", "0" },
   { "exact", "boolean", "also the exact maximum of p by vertex enumeration (tiny problems)", "false" },
+  { "lower", "string", "the lower bound: \"witness\" (a checked witness: a proof) or \"sampled\" (LBS only: an estimate)", "witness" },
+  { "witness", "table", "options of the witness search (lip.witness.search), e.g. {time_limit = 5, ascent_starts = 4}", "{time_limit = 20}" },
   { "quiet", "boolean", "no progress display (passed to relaxations that take it)", "false" },
 }
 
@@ -82,9 +84,40 @@ function M.lipschitz(o)
     box = { lower = lo, upper = hi }
   end
   out.ubp = options.call(NAME, 2, native.bounds.product, net, all.norm or "linf", { input_box = all.input_box, domain = all.domain })
-  out.lbs = options.call(NAME, 2, native.bounds.sampled, net, all.norm or "linf",
+  out.lbs, out.lbs_point = options.call(NAME, 2, native.bounds.sampled, net, all.norm or "linf",
                          { samples = all.samples or 10000, box = box, seed = all.seed or 0 })
   if all.exact then out.exact = problem:exact_max() end
+
+  -- The lower bound: LBS's best point and a search for a larger one, each checked as a witness
+  -- (a proof: lower <= |grad f(x)|_* <= L). User norms without a rigorous dual norm, and
+  -- lower = "sampled", keep LBS, which is an estimate.
+  local lower_mode = all.lower or "witness"
+  if lower_mode ~= "witness" and lower_mode ~= "sampled" then
+    error(NAME .. ": lower = '" .. tostring(lower_mode) .. "' is not one of witness, sampled", 2)
+  end
+  out.lower, out.lower_kind = out.lbs, "sampled"
+  if lower_mode == "witness" then
+    local wo = {}
+    if all.witness ~= nil and type(all.witness) ~= "table" then error(NAME .. ": witness must be a table of options of lip.witness.search", 2) end
+    for k, v in pairs(all.witness or {}) do wo[k] = v end
+    -- the domain of the bound (the input box clipped to the data domain), or for the global
+    -- constant the box LBS samples (any point is a witness of the global constant)
+    if wo.box == nil and all.input_box then wo.box, wo.domain = all.input_box, wo.domain or all.domain end
+    if wo.box == nil then wo.box = box end
+    if wo.seed == nil then wo.seed = all.seed or 0 end
+    if wo.time_limit == nil then wo.time_limit = 20 end
+    if wo.lbs == nil and out.lbs_point then wo.lbs = { value = out.lbs, point = out.lbs_point } end
+    local ok, w = pcall(native.witness.search, net, all.norm or "linf", wo)
+    if ok then
+      out.witness = w
+      if w.lower and w.lower > 0 then out.lower, out.lower_kind = w.lower, "witness" end
+    else
+      local msg = tostring(w):gsub("^[^\n]-:%d+: ", "", 1)
+      if msg:find("interrupted!", 1, true) then error(w, 0) end
+      if msg:find("unknown option", 1, true) or msg:find("bad argument", 1, true) then error(NAME .. ": witness: " .. msg, 2) end
+      out.witness = { status = "refused", message = msg }
+    end
+  end
 
   -- The best certificate: the smallest certified bound among the relaxations and UBP (all are
   -- theorems, so their minimum is one).
@@ -95,7 +128,6 @@ function M.lipschitz(o)
   end
   out.upper, out.upper_method = best, best_method
   out.best, out.best_method = best, best_method
-  out.lower, out.lower_kind = out.lbs, "sampled"
   out.ratio = (out.lower and out.lower > 0) and out.upper / out.lower or nil
 
   -- The chosen relaxation's numbers at the top level (the first one for a single relaxation).
@@ -116,19 +148,23 @@ function M.lipschitz(o)
     end
   end
   ok = ok and out.lbs <= out.ubp * (1 + tol) + tol
+  -- A witness is a proof: it must lie below every certificate.
+  ok = ok and out.lower <= out.upper * (1 + tol) + tol
   out.chain_ok = ok
   return out
 end
 doc.register(M.lipschitz, [==[
 lip.lipschitz{ network = net, norm = "linf", input_box = , domain = , relaxation = "lp",
                <the relaxation's options, e.g. degree = 3, products = "by_input">,
-               samples = 10000, seed = 0, exact = false } -> result
+               samples = 10000, seed = 0, exact = false, lower = "witness", witness = {} } -> result
 The one-call path: a relaxation (a certificate: L <= certified) beside UBP (the product bound,
 a certificate) and LBS (sampled gradients: an estimate from below), globally or on an input box.
 relaxation is a registered name (lip.relaxation.names()), "best" (all that take part in best;
 the smaller certificate wins) or a list of names; its options are accepted here and checked
 against its declared list (unknown keys are an error).
-result: { upper (the best certificate) and upper_method, lower (LBS) and lower_kind ("sampled"),
+result: { upper (the best certificate) and upper_method, lower and lower_kind ("witness": a
+checked witness, a proof that L >= lower; "sampled": LBS, an estimate, when no witness could
+be checked or lower = "sampled"), witness (the search's result: point, pattern, source, drops),
 ratio = upper/lower, results = {lp = <result>, ...} (each the shared relaxation result),
 certified, solver_value, status, method, rows, columns, nonzeros, seconds of the best relaxation,
 ubp, lbs, exact (with exact = true), best/best_method (= upper), chain_ok (LBS <= exact <=

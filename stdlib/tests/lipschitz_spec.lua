@@ -126,6 +126,19 @@ describe("LiPopt from Lua", function()
     expect(r.certified).to_be_near(brute_max(problem), 1e-7)
   end)
 
+  it("by_input covers inputs that reach fewer than k-1 neurons (products of lower degree)", function()
+    -- Input 2 reaches one neuron only: the published family has no degree-3 product for t2*s1_1.
+    local net = lip.nn.from_weights({ { { 1, 2, 3 }, { -1, 0, 1 } }, { { 1, 2 } } }, nil, { activation = "relu" })
+    local problem = lip.lipschitz_problem { network = net }
+    local exact = brute_max(problem)
+    expect(exact).to_be_near(8, 1e-12)   -- |(1,2,3)| + 2|(-1,0,1)| with both neurons on: 6 + ... = 8
+    for k = 2, 4 do
+      local r = lip.hierarchy.krivine(problem, { degree = k, products = "by_input", quiet = true })
+      expect(r.certified >= exact * (1 - 1e-12)).to_be(true)
+      expect(r.certified).to_be_near(exact, 1e-9)
+    end
+  end)
+
   it("is nonincreasing in the degree for the nested multilinear family", function()
     local net = lip.nn.random { sizes = { 4, 4, 1 }, activation = "elu", seed = 5 }
     local problem = lip.lipschitz_problem { network = net }

@@ -49,4 +49,29 @@ it("exact values: the MIP and pattern enumeration agree with the hand maximum", 
   assert(p.method == "vertex_enumeration" and math.abs(p.value - 8) <= 1e-12)
 end)
 
+it("lip.lipschitz: the lower bound is a checked witness, below the exact value and every certificate", function()
+  -- On [-1, 1]^3 the exact local constant is 8 (pattern (1, 1)); LBS is an estimate below it.
+  local r = lip.lipschitz { network = net, input_box = box, degree = 2, samples = 50 }
+  assert(r.lower_kind == "witness", r.lower_kind)
+  assert(r.lower <= 8 and r.lower >= 8 * (1 - 1e-14), r.lower)
+  assert(r.upper >= 8 * (1 - 1e-12) and r.chain_ok)
+  assert(r.lbs <= r.lower * (1 + 1e-12))
+  local s = lip.lipschitz { network = net, input_box = box, degree = 2, samples = 50, lower = "sampled" }
+  assert(s.lower_kind == "sampled" and s.lower == s.lbs)
+  raises(function() lip.lipschitz { network = net, lower = "guess" } end, "lower = 'guess' is not one of witness, sampled")
+  raises(function() lip.lipschitz { network = net, witness = { bogus = 1 } } end, "unknown option 'bogus'")
+  -- Random ReLU nets: witness <= exact (MIP) <= LiPopt-3 certified <= UBP.
+  for seed = 1, 3 do
+    local n2 = lip.nn.random { sizes = { 4, 6, 1 }, seed = seed, activation = "relu", bias = true }
+    local b = { lower = { -1, -1, -1, -1 }, upper = { 1, 1, 1, 1 } }
+    local e = native.witness.exact(n2, "linf", { box = b, method = "pattern_enumeration" })
+    assert(e.exact, e.message)
+    local q = lip.lipschitz { network = n2, input_box = b, degree = 3, samples = 200, seed = seed }
+    assert(q.lower_kind == "witness")
+    assert(q.lower <= e.value * (1 + 1e-12), q.lower .. " > exact " .. e.value)
+    assert(e.value <= q.upper * (1 + 1e-9), "exact " .. e.value .. " > certified " .. q.upper)
+    assert(q.upper <= q.ubp * (1 + 1e-12) and q.chain_ok)
+  end
+end)
+
 H.finish()

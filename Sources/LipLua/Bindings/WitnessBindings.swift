@@ -119,7 +119,7 @@ extension LuaVM {
             let network = a.network("net")!
             let domain = try Self.witnessDomain(a, inputs: network.inputSize)
             var w = WitnessSearchOptions()
-            if let s: Int = a.get("seed") { w.seed = UInt64(bitPattern: Int64(s)) }
+            if let s: UInt64 = a.get("seed") { w.seed = s }
             if let t: Double = a.get("time_limit"), t.isFinite { w.timeLimit = t }
             if let v: Double = a.get("margin") { w.margin = v }
             if let v: Int = a.get("samples") { w.samples = v }
@@ -186,7 +186,7 @@ extension LuaVM {
             if let t: Double = a.get("time_limit"), t.isFinite { eo.timeLimit = t }
             if let v: Int = a.get("verbosity") { eo.verbosity = v }
             if let v: Int = a.get("max_binaries") { eo.maxBinaries = v }
-            if let s: Int = a.get("seed") { eo.witness.seed = UInt64(bitPattern: Int64(s)) }
+            if let s: UInt64 = a.get("seed") { eo.witness.seed = s }
             if let m: String = a.get("method") { eo.method = ExactMethod(rawValue: m) }
             let quantity: String = a.get("quantity") ?? "lipschitz"
             let nrm = try Self.witnessNorm(a)

@@ -3,8 +3,11 @@ extension ProductFamily {
     /// input v and each (k−1)-subset S of the derivative variables reachable from v, every sign
     /// choice over {t_v} ∪ S; and, on the graph joining derivative variables reachable from a
     /// common input (vertices in first-seen order, inputs ascending), for each vertex u every
-    /// sign choice over {u} ∪ S with S a (k−1)-subset of u's neighbours not yet visited. It
-    /// needs the problem's structure (built from a network) and does not use a pattern.
+    /// sign choice over {u} ∪ S with S a (k−1)-subset of u's neighbours not yet visited. Where an
+    /// input's reach set has fewer than k−1 variables, S is all of it (a product of lower
+    /// degree; the published family has none there, and its LP cannot cover that input's
+    /// monomials). It needs the problem's structure (built from a network) and does not
+    /// use a pattern.
     public static let byInput = ProductFamily(
         name: "by_input", usesPattern: false,
         summary: "the published LiPopt family: products along the inputs' reach sets (default)",
@@ -12,7 +15,10 @@ extension ProductFamily {
             let k = input.degree
             let st = try ByInputStructure(input.problem)
             var e = FamilySize()
-            for (duals, reach) in st.inputs { e.addSigns(k, times: Double(duals.count) * binomialInt(reach.count, k - 1)) }
+            for (duals, reach) in st.inputs where !reach.isEmpty {
+                let m = min(k - 1, reach.count)
+                e.addSigns(m + 1, times: Double(duals.count) * binomialInt(reach.count, m))
+            }
             var removed = Set<Int32>()
             for u in st.order {
                 let n = (st.adjacency[u] ?? []).subtracting(removed).count
@@ -53,8 +59,8 @@ struct ByInputStructure {
     /// Calls body with each variable set whose all sign choices the family contains
     /// (the constant product is added separately).
     func forEachSet(degree k: Int, _ body: ([Int32]) -> Void) {
-        for (duals, reach) in inputs {
-            forEachSubset(reach, size: k - 1) { s in
+        for (duals, reach) in inputs where !reach.isEmpty {
+            forEachSubset(reach, size: min(k - 1, reach.count)) { s in
                 for t in duals { body(([t] + s).sorted()) }
             }
         }
