@@ -21,7 +21,7 @@ local o = lip.shard.parse(arg, {   -- plus --shard i/n, --merge, --fresh, --plan
   { "radius", "number", 0.02, "ℓ∞ radius of the local balls (pixels in [0, 1])" },
   { "data", "string", lip.script.dir() .. "/../../models/fashion-mnist-t10k-first16-images-idx3-ubyte", "IDX file of test images" },
   { "samples", "integer", 5000, "LBS sample points (global: uniform in [0,1]^784, plus every image of --data)" },
-  { "witness_time", "number", 10, "time limit of the certified-witness search (a lower bound that is a proof), seconds; 0: none" },
+  { "witness_time", "number", 30, "time limit of the certified-witness search (a lower bound that is a proof), seconds; 0: no witness row" },
   { "no_global", "flag", false, "skip the global setting" },
   { "no_global_lipopt", "flag", false, "global setting: baselines only (LiPopt-3 there takes minutes)" },
   { "out", "string", "results/mnist", "output folder" },
@@ -56,7 +56,7 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
                                                 points = extra_points, time_limit = o.witness_time })
     witness = w.lower
     rows[#rows + 1] = { setting = label, method = "witness", kind = w.lower and "lower certificate" or "no witness",
-                        bound = w.lower, seconds = clock() - t, note = w.source }
+                        bound = w.lower, seconds = clock() - t, note = (w.source or "none") .. (w.stop_reason and (" (stopped: " .. w.stop_reason .. ")") or "") }
   end
   t = clock()
   local ubp = lip.bounds.product(net, "linf", problem.input_box and { input_box = problem.input_box, domain = domain } or nil)

@@ -24,7 +24,7 @@ local o = lip.shard.parse(arg, {   -- plus --shard i/n, --merge, --fresh, --plan
   { "budget", "number", 60, "time limit of one LiPopt LP solve, seconds" },
   { "max_columns", "integer", 400000, "refuse (and report) LPs estimated above this many columns" },
   { "samples", "integer", 2000, "LBS sample points in [-5, 5]^n" },
-  { "witness_time", "number", 2, "time limit of the certified-witness search (a lower bound that is a proof), seconds; 0: none" },
+  { "witness_time", "number", 60, "time limit of the certified-witness search (a lower bound that is a proof; a safety net: the search is bounded by its work), seconds; 0: no witness row" },
   { "out", "string", "results/random", "output folder" },
   { "paper", "flag", false, "the paper-sized grid (1 hidden: widths 40, 80, s = 5..20; 10 networks; k = 3, 4)" },
   { "quiet", "flag", false, "no per-run lines" },
