@@ -7,6 +7,19 @@
 --
 -- Prints one line of key=value pairs: certified bound, solver value, order, seconds (wall and
 -- CPU), peak RSS, the machine's load. Use a release build (swift build -c release).
+--
+-- Measured 2026-12-02 (release build, 2 cores shared with other builds, load 1.5–5.5; CPU is
+-- the process's, wall is inflated by the load), trained dense nets of models/, logit 1, ℓ∞,
+-- boxes around test image 1 clipped to [0, 1]:
+--   784-500  global   order 1,285  dsdp     358.585518 (rel. corr. 9e-10)  404 it.   CPU 110–117 s  147 MB
+--   784-500  global   order 1,285  lowrank  358.585608 (rel. corr. 3e-7)   162 sw.   CPU 2.6 s      119 MB
+--   784-500  r = 0.1  order 1,215  dsdp     331.872479                              CPU 117 s      144 MB
+--   784-500  r = 0.1  order 1,215  lowrank  331.872576                              CPU 2.1 s      111 MB
+--   784-500  r = 10   as global (every neuron unstable); r = 0.01: order 866, lowrank 232.7355 in 0.7 s CPU
+--   784-1024 global   order 1,809  lowrank  488.371868 (rel. corr. 1.4e-7)          CPU 10.8 s     234 MB
+--   784-1024 r = 0.1  order 1,621  lowrank  447.153989; dsdp stopped at its 500-iteration cap
+--                                           (certified 9015, a theorem but above UBP 3564)
+-- UBP 2513.9 (784-500), 3563.7 (784-1024); LBS (200 samples in [-5, 5]^784) 262.0 and 338.9.
 local lip = require "lip"
 local model = arg[1] or lip.script.dir() .. "/../../models/fashion-mnist-500-relu-dense.safetensors"
 local solver = arg[2] or "auto"

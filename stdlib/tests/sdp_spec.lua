@@ -174,6 +174,20 @@ describe("the relaxation \"sdp\" on tiny networks (n0 + n1 <= 16)", function()
 end)
 
 describe("relaxation = \"best\"", function()
+  it("has sdp registered beside lp", function()
+    expect(lip.relaxation.names()).to_contain("lp")
+    expect(lip.relaxation.names()).to_contain("sdp")
+  end)
+
+  it("keeps the LP's certificate when the SDP refuses (ℓ1 input norm)", function()
+    local net = lip.nn.random { sizes = { 4, 5, 1 }, activation = "relu", seed = 3 }
+    local r = lip.lipschitz { network = net, norm = "l1", relaxation = "best", degree = 2, products = "path", samples = 200, exact = true }
+    expect(r.results.sdp.status).to_be("refused")
+    expect(r.results.sdp.message).to_contain("not 'l1'")
+    expect(r.upper).to_be(math.min(r.results.lp.certified, r.ubp))
+    expect(r.exact <= r.upper * (1 + 1e-9)).to_be(true)
+  end)
+
   it("runs lp and sdp and reports the smaller certificate", function()
     for seed = 1, 3 do
       local net = lip.nn.random { sizes = { 8, 8, 1 }, activation = "elu", seed = seed }
