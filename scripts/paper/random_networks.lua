@@ -42,10 +42,11 @@ lip.script.mkdir(o.out)
 
 local t_start = clock()
 local methods = { "LBS", "UBP" }
-if not o.no_sdp then methods[#methods + 1] = "SDP" end
 for _, k in ipairs(o.degrees) do
   for _, fam in ipairs(o.families) do methods[#methods + 1] = string.format("LiPopt-%d %s", k, fam) end
 end
+
+if not o.no_sdp then methods[#methods + 1] = "SDP" end
 
 print(string.format("random networks: %d hidden layer(s), widths %s, sparsities %s, %d networks each, degrees %s, families %s, budget %gs",
   o.hidden, table.concat(o.widths, ","), table.concat(o.sparsities, ","), o.nets,
