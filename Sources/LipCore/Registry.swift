@@ -1,5 +1,6 @@
 import Foundation
 import LipLP
+import LipSDP
 
 /// A name resolved in a registry that does not hold it.
 public struct RegistryError: Error, CustomStringConvertible, Equatable {
@@ -112,13 +113,16 @@ public final class Registries: @unchecked Sendable {
     public let lpSolvers: Registry<any LPSolver>
     /// The solver used when a call names none (the first one registered, unless set).
     public var defaultLPSolver: String?
+    /// SDP solvers: "lowrank" and "auto" built in; the host adds "dsdp" (see `SDPSolvers.swift`).
+    public let sdpSolvers: Registry<any SDPSolver>
 
     init(activations: Registry<ActivationMaker>, norms: Registry<Norm>, families: Registry<ProductFamily>,
          patterns: Registry<SparsityPattern>, relaxations: Registry<any Relaxation>, lpSolvers: Registry<any LPSolver>,
-         defaultLPSolver: String?) {
+         defaultLPSolver: String?, sdpSolvers: Registry<any SDPSolver> = SDPSolvers.builtinRegistry()) {
         self.activations = activations; self.norms = norms; self.families = families
         self.patterns = patterns; self.relaxations = relaxations; self.lpSolvers = lpSolvers
         self.defaultLPSolver = defaultLPSolver
+        self.sdpSolvers = sdpSolvers
     }
 
     /// A fresh set of registries holding the built-ins of LipCore (no solvers).
@@ -150,7 +154,7 @@ public final class Registries: @unchecked Sendable {
     public func copy() -> Registries {
         Registries(activations: activations.copy(), norms: norms.copy(), families: families.copy(),
                    patterns: patterns.copy(), relaxations: relaxations.copy(), lpSolvers: lpSolvers.copy(),
-                   defaultLPSolver: defaultLPSolver)
+                   defaultLPSolver: defaultLPSolver, sdpSolvers: sdpSolvers.copy())
     }
 
     /// Resolves an activation by its full name: a registered name ("relu", "leaky0.1") or a

@@ -8,6 +8,7 @@ import CEdit
 import Foundation
 import LipClp
 import LipControl
+import LipDSDP
 import LipGLPK
 import LipLP
 import LipLua
@@ -143,6 +144,8 @@ vm.setSolver(GLPKSolver())
 // picks it by the measured rule when it is installed, GLPK otherwise. GLPK stays the default.
 vm.registerSolver(ClpSolver())
 vm.registerSolver(AutomaticLPSolver(builtIn: GLPKSolver()))
+// SDP solvers: "lowrank" and "auto" are built in; DSDP (libdsdp) is linked here.
+vm.registerSDPSolver(DSDPSolver())
 vm.lpWriter = writeLP
 vm.versionText = versionLine(vm)
 

@@ -1,5 +1,6 @@
 import Foundation
 import LipClp
+import LipDSDP
 import LipGLPK
 import LipLP
 import LipLua
@@ -24,6 +25,7 @@ let specFiles: [String] = {
         vm.setSolver(GLPKSolver())            // as the liplua executable sets it up
         vm.registerSolver(ClpSolver())
         vm.registerSolver(AutomaticLPSolver(builtIn: GLPKSolver()))
+        vm.registerSDPSolver(DSDPSolver())
         vm.lpWriter = { lp, path, format in
             if format == "lp" { try GLPKSolver().write(lp, to: path, format: .cplexLP) } else { _ = try lp.writeMPS(to: path) }
         }

@@ -27,7 +27,8 @@ local o = lip.shard.parse(arg, {
   { "relaxation", "string", "lp", "bound of each margin: " .. table.concat(certify.names(), ", ") .. " (lip.relaxation.define adds more; --define FILE loads it)" },
   { "degree", "integer", 3, "LiPopt degree k (relaxation lp)" },
   { "family", "string", "path", "LiPopt product family (relaxation lp)" },
-  { "budget", "number", 120, "time limit of one LP solve, seconds" },
+  { "budget", "number", 120, "time limit of one LP (or SDP) solve, seconds" },
+  { "sdp_solver", "string", "auto", "SDP solver of the relaxation sdp (and best): auto, dsdp, lowrank" },
   { "samples", "integer", 200, "LBS sample points per margin and ball (a check: LBS <= bound)" },
   { "early_stop", "flag", false, "per ball, stop at the first class that fails (faster; no radius then)" },
   { "out", "string", "results/certify", "output folder" },
@@ -72,6 +73,7 @@ local name = "certify-" .. model_stem
 lip.script.mkdir(o.out)
 local t_start = clock()
 local options = { degree = o.degree, family = o.family, time_limit = o.budget, samples = o.samples, seed = 0 }
+if o.relaxation == "sdp" or o.relaxation == "best" then options.relaxation_options = { sdp_solver = o.sdp_solver } end
 
 local items = {}
 for i = first, last do items[#items + 1] = { key = "image " .. i, image = i } end
@@ -123,7 +125,7 @@ local rows = lip.shard.run(o, { name = name, items = items, estimate = estimate,
     for _, m in ipairs(r.margins) do
       out[#out + 1] = { row = "margin", image = i, label = y, eps = m.eps, class = m.class, margin = m.margin,
         bound = m.bound, lbs = m.lbs, ratio = m.ratio, holds = m.holds, method = m.method, status = m.status,
-        seconds = m.seconds, lp_rows = m.rows, lp_columns = m.columns }
+        seconds = m.seconds, lp_rows = m.rows, lp_columns = m.columns, sdp_order = m.order }
     end
     return out
   end })
@@ -198,7 +200,7 @@ local ball_columns = { "image", "label", "predicted", "eps", "margin", "certifie
   "status", "lps", "seconds", "cpu_seconds" }
 report.csv(stem .. "-balls.csv", balls, ball_columns)
 report.csv(stem .. "-margins.csv", margins, { "image", "label", "eps", "class", "margin", "bound", "lbs", "ratio",
-  "holds", "method", "status", "seconds", "lp_rows", "lp_columns" })
+  "holds", "method", "status", "seconds", "lp_rows", "lp_columns", "sdp_order" })
 report.csv(stem .. "-accuracy.csv", accuracy, { "eps", "images", "clean_accuracy", "certified", "certified_accuracy",
   "seconds_per_image", "cpu_seconds_per_image", "lps", "relaxation" })
 report.write(stem .. "-accuracy.md", report.markdown(accuracy, acc_columns) .. "\n")

@@ -25,6 +25,8 @@ local o = lip.shard.parse(arg, {   -- plus --shard i/n, --merge, --fresh, --plan
   { "no_global", "flag", false, "skip the global setting" },
   { "no_global_lipopt", "flag", false, "global setting: baselines only (LiPopt-3 there takes minutes)" },
   { "out", "string", "results/mnist", "output folder" },
+  { "sdp", "flag", false, "also the Shor SDP (relaxation sdp; two hidden layers: the chained form, DSDP, minutes globally)" },
+  { "sdp_solver", "string", "auto", "SDP solver with --sdp: auto, dsdp, lowrank (one hidden layer only)" },
 })
 lip.script.mkdir(o.out)
 local act = o.activation ~= "" and o.activation or ((o.model:find("[^r]elu") or o.model:find("^elu")) and "elu" or "relu")
@@ -83,6 +85,24 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
     end
     rows[#rows + 1] = row
   end
+  if o.sdp then   -- the Shor SDP beside LiPopt-k (the paper's comparison), with its order
+    local ok, r = lip.shard.pcall(lip.sdp.shor, p, { solver = o.sdp_solver, time_limit = o.budget, quiet = true })
+    local row = { setting = label, method = "SDP" }
+    if ok then
+      row.kind = r.status == "optimal" and "certificate" or ("certificate (" .. r.status .. ")")
+      row.bound, row.solver_value, row.seconds, row.order, row.rows = r.certified, r.solver_value, r.seconds, r.order, r.constraints
+      print(string.format("  SDP (%s, %s): bound %s, order %d, %d constraints, %.2f s", r.solver, r.formulation,
+        r.certified and string.format("%.6g", r.certified) or "uncertified", r.order, r.constraints, r.seconds))
+      if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)) then
+        row.kind = row.kind .. " CHAIN VIOLATED"
+      end
+    else
+      row.kind = "refused"
+      row.note = tostring(r):gsub("\n.*", "")
+      print("  SDP refused: " .. row.note)
+    end
+    rows[#rows + 1] = row
+  end
 end
 
 local n = net:sizes()[1]
@@ -94,7 +114,7 @@ for i = 1, o.images > 0 and math.min(o.images, lip.data.idx(o.data).shape[1]) or
   items[#items + 1] = { key = "image " .. i, image = i }
 end
 local all = lip.shard.run(o, { name = "mnist", items = items,
-  estimate = function(item) return #o.degrees * o.budget + 10, nil end,
+  estimate = function(item) return (#o.degrees + (o.sdp and 1 or 0)) * o.budget + 10, nil end,
   work = function(item)
 rows = {}
 if item.key == "global" then
@@ -124,12 +144,12 @@ rows = all
 
 local columns = { { key = "setting", title = "setting" }, { key = "method", title = "method" },
   { key = "kind", title = "kind" }, { key = "bound", title = "bound" }, { key = "solver_value", title = "solver value" },
-  { key = "rows", title = "rows" }, { key = "columns", title = "columns" },
+  { key = "rows", title = "rows" }, { key = "columns", title = "columns" }, { key = "order", title = "SDP order" },
   { key = "seconds", title = "seconds", format = "%.2f" } }
 print()
 print(report.table(rows, columns))
 local stem = o.out .. "/mnist"
-report.csv(stem .. ".csv", rows, { "setting", "method", "kind", "bound", "solver_value", "rows", "columns", "nonzeros", "seconds", "note" })
+report.csv(stem .. ".csv", rows, { "setting", "method", "kind", "bound", "solver_value", "rows", "columns", "nonzeros", "order", "seconds", "note" })
 report.json(stem .. ".json", { options = o, model = o.model, activation = act, rows = rows, seconds = clock() - t0 })
 report.write(stem .. ".md", report.markdown(rows, columns) .. "\n")
 -- Plot: bound per setting and method (settings on the x axis).

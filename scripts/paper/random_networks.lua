@@ -28,6 +28,8 @@ local o = lip.shard.parse(arg, {   -- plus --shard i/n, --merge, --fresh, --plan
   { "out", "string", "results/random", "output folder" },
   { "paper", "flag", false, "the paper-sized grid (1 hidden: widths 40, 80, s = 5..20; 10 networks; k = 3, 4)" },
   { "quiet", "flag", false, "no per-run lines" },
+  { "no_sdp", "flag", false, "skip the SDP (the Shor relaxation; cheap here: order 1 + inputs + hidden)" },
+  { "sdp_solver", "string", "auto", "SDP solver: auto, dsdp, lowrank (one hidden layer only)" },
 })
 if o.paper then
   -- The paper-sized grid; LPs above --max_columns are reported as refused, not dropped.
@@ -45,6 +47,8 @@ for _, k in ipairs(o.degrees) do
   for _, fam in ipairs(o.families) do methods[#methods + 1] = string.format("LiPopt-%d %s", k, fam) end
 end
 
+if not o.no_sdp then methods[#methods + 1] = "SDP" end
+
 print(string.format("random networks: %d hidden layer(s), widths %s, sparsities %s, %d networks each, degrees %s, families %s, budget %gs",
   o.hidden, table.concat(o.widths, ","), table.concat(o.sparsities, ","), o.nets,
   table.concat(o.degrees, ","), table.concat(o.families, ","), o.budget))
@@ -59,7 +63,7 @@ for _, width in ipairs(o.widths) do
   end
 end
 local runs = lip.shard.run(o, { name = string.format("random-%dhidden", o.hidden), items = items,
-  estimate = function() return #o.degrees * #o.families * o.budget + 5, nil end,
+  estimate = function() return (#o.degrees * #o.families + (o.no_sdp and 0 or 1)) * o.budget + 5, nil end,
   progress = function(i, n) report.progress(i, n, "networks") end,
   work = function(item)
       local out = {}        -- one row per (network, method)
@@ -94,6 +98,22 @@ local runs = lip.shard.run(o, { name = string.format("random-%dhidden", o.hidden
       local ubp = lip.bounds.product(net, "linf")
       row("UBP", ubp, clock() - t, "certified")
       local problem = lip.lipschitz_problem { network = net, norm = "linf" }
+      if not o.no_sdp then   -- the Shor SDP beside LiPopt-k (the paper's comparison)
+        local ok, r = lip.shard.pcall(lip.sdp.shor, problem, { solver = o.sdp_solver, time_limit = o.budget, quiet = true })
+        if ok then
+          local x = row("SDP", r.certified, r.seconds, r.status == "optimal" and "certified" or r.status,
+                        { solver_value = r.solver_value, order = r.order, rows = r.constraints, solver = r.solver })
+          if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)) then
+            x.status = x.status .. " (chain violated!)"
+          end
+          if not o.quiet then
+            print(string.format("  w=%d s=%d seed=%d  %-20s bound %-12.6g LBS %.6g UBP %.6g  order %d  %.2fs  %s",
+              width, s, seed, "SDP", r.certified or 0 / 0, lbs, ubp, r.order, r.seconds, x.status))
+          end
+        else
+          row("SDP", nil, 0, "refused: " .. tostring(r):gsub("\n.*", ""))
+        end
+      end
       for _, k in ipairs(o.degrees) do
         for _, fam in ipairs(o.families) do
           local method = string.format("LiPopt-%d %s", k, fam)
@@ -163,7 +183,7 @@ print(report.table(summary, columns))
 
 local stem = string.format("%s/random-%dhidden", o.out, o.hidden)
 report.csv(stem .. "-runs.csv", runs, { "hidden", "width", "sparsity", "seed", "method", "bound", "status",
-  "seconds", "solver_value", "rows", "columns", "nonzeros", "build_seconds", "solve_seconds" })
+  "seconds", "solver_value", "rows", "columns", "nonzeros", "build_seconds", "solve_seconds", "order", "solver" })
 report.csv(stem .. "-summary.csv", summary, { "hidden", "width", "sparsity", "method", "kind", "mean", "median", "mean_seconds", "completed" })
 report.json(stem .. ".json", { options = o, runs = runs, summary = summary,
   machine = { seconds = clock() - t_start } })

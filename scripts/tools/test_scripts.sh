@@ -45,7 +45,7 @@ for stem, nets in [("r1/random-1hidden", 8), ("r2/random-2hidden", 2)]:
     for key, m in by.items():
         lbs, ubp = float(m["LBS"]["bound"]), float(m["UBP"]["bound"])
         for name, r in m.items():
-            if not name.startswith("LiPopt"): continue
+            if not (name.startswith("LiPopt") or name == "SDP"): continue
             if r["status"] != "certified": problems.append(f"{stem} {key} {name}: status {r['status']}")
             b = float(r["bound"])
             if not (lbs <= b * (1 + 1e-9) and b <= ubp * (1 + 1e-9)):
@@ -57,7 +57,7 @@ for r in m: settings.setdefault(r["setting"], {})[r["method"]] = r
 for s, ms in settings.items():
     lbs, ubp = float(ms["LBS"]["bound"]), float(ms["UBP"]["bound"])
     for name, r in ms.items():
-        if name.startswith("LiPopt"):
+        if name.startswith("LiPopt") or name == "SDP":
             b = float(r["bound"])
             if not (lbs <= b <= ubp): problems.append(f"mnist {s}: chain violated {lbs} <= {b} <= {ubp}")
 if not any(k.startswith("LiPopt") for ms in settings.values() for k in ms): problems.append("mnist: no LiPopt row")

@@ -95,7 +95,7 @@ expect other-options 1 "written with other options \(samples 300 vs 400\)" "$bin
 expect merge-nothing 1 "no shard files under" "$bin" scripts/tools/merge.lua "$out/nothing-here"
 expect index-beyond-file 2 "--images 10-20: .* has 16 images \(1..16\)" "$bin" scripts/paper/certify.lua --images 10-20 --out "$out/c"
 expect index-zero 2 "expected i-j with 1 <= i <= j" "$bin" scripts/paper/certify.lua --images 0-3 --out "$out/c"
-expect relaxation-sdp 2 "--relaxation sdp is not available \(have: best, lp, ubp\)" "$bin" scripts/paper/certify.lua --relaxation sdp --out "$out/c"
+expect relaxation-unknown 2 "--relaxation nosuch is not available \(have: best, ubp, lp, sdp\)" "$bin" scripts/paper/certify.lua --relaxation nosuch --out "$out/c"
 
 # 4. Ctrl-C mid-sweep: finished rows stay, exit 130; the re-run resumes.
 big=(scripts/paper/random_networks.lua --widths 10,12,14 --sparsities 3,5,7 --nets 3 --degrees 3 --families by_input,path --samples 300 --quiet)

@@ -62,7 +62,7 @@ local function relaxation_options(names, o)
   return out
 end
 
---- certify.bound(name, margin_net, box, options) -> { bound, status, method, lbs, ubp, seconds, rows, columns }
+--- certify.bound(name, margin_net, box, options) -> { bound, status, method, lbs, ubp, seconds, rows, columns, order }
 -- A certified ℓ∞ Lipschitz bound of a one-output network on box (the ball already clipped
 -- to the domain), or bound = nil with the status saying why.
 function certify.bound(name, net, box, o)
@@ -98,10 +98,10 @@ function certify.bound(name, net, box, o)
   status = status or (bound and "certified" or r.status)
   if bound and r.chain_ok == false then status, bound = "chain violated", nil end
   return { bound = bound, status = status, method = method, lbs = r.lbs, ubp = r.ubp,
-           seconds = lip.script.clock() - t0, rows = r.rows, columns = r.columns }
+           seconds = lip.script.clock() - t0, rows = r.rows, columns = r.columns, order = r.order }
 end
 doc(certify.bound, [==[
-lip.certify.bound(name, margin_net, box, options) -> { bound, status, method, lbs, ubp, seconds, rows, columns }
+lip.certify.bound(name, margin_net, box, options) -> { bound, status, method, lbs, ubp, seconds, rows, columns, order }
 A certified ℓ∞ Lipschitz bound of a one-output network on box (the ℓ∞ ball clipped to [0, 1]):
 name is a relaxation registered in lip.relaxation (through lip.lipschitz), "best" (the smallest
 certificate of the relaxations taking part in best and UBP) or "ubp". options: degree, family,
@@ -270,7 +270,7 @@ function certify.image(a)
           margins[j], bounds[j] = margin[j], r.bound
           local row = { eps = eps, class = j - 1, margin = margin[j], bound = r.bound, lbs = r.lbs,
                         ratio = r.bound and certify.ratio(margin[j], r.bound) or nil, method = r.method,
-                        status = r.status, seconds = r.seconds, rows = r.rows, columns = r.columns }
+                        status = r.status, seconds = r.seconds, rows = r.rows, columns = r.columns, order = r.order }
           if r.bound and r.lbs and r.lbs > r.bound * (1 + 1e-9) + 1e-12 then
             row.status = "chain violated"   -- a sampled gradient above the certificate: a bug
             bounds[j] = nil

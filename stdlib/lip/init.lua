@@ -16,6 +16,7 @@ lip._modules = {
   report    = "tables, CSV, JSON of results",
   data      = "data sets",
   lp        = "linear programs: lip.lp.solve{...}",
+  sdp       = "semidefinite programs: lip.sdp.solve{...}, the Shor relaxation (relaxation \"sdp\")",
   doc       = "documentation: help(x), lip.doc.register",
   test      = "the spec runner: describe / it / expect",
   repl      = "the interactive loop and value printer",

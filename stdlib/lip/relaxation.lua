@@ -72,5 +72,6 @@ Runs a registered relaxation with options checked against its list.]==], "relaxa
 -- module, so it is published first).
 package.loaded["lip.relaxation"] = relaxation
 require "lip.hierarchy"
+if (require "_lip").sdp then require "lip.sdp" end   -- registers "sdp"
 
 return relaxation

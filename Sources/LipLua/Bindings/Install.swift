@@ -14,5 +14,6 @@ extension LuaVM {
         installHierarchy()
         installFiles()
         installWitness()
+        installSDP()
     }
 }
