@@ -17,7 +17,7 @@ M.baseline_options = options.spec {
   { "seed", "integer", "seed for LBS", "0" },
   { "exact", "boolean", "also the exact maximum of p by vertex enumeration (tiny problems)", "false" },
   { "lower", "string", "the lower bound: \"witness\" (a checked witness: a proof) or \"sampled\" (LBS only: an estimate)", "witness" },
-  { "witness", "table", "options of the witness search (lip.witness.search), e.g. {time_limit = 5, ascent_starts = 4}", "{time_limit = 20}" },
+  { "witness", "table", "options of the witness search (lip.witness.search), e.g. {time_limit = 5, ascent_starts = 4}", "{time_limit = 20, kicks = false}" },
   { "quiet", "boolean", "no progress display (passed to relaxations that take it)", "false" },
 }
 
@@ -105,7 +105,9 @@ function M.lipschitz(o)
     if wo.box == nil and all.input_box then wo.box, wo.domain = all.input_box, wo.domain or all.domain end
     if wo.box == nil then wo.box = box end
     if wo.seed == nil then wo.seed = all.seed or 0 end
+    -- bounded work (reproducible); the time limit is a safety net
     if wo.time_limit == nil then wo.time_limit = 20 end
+    if wo.kicks == nil then wo.kicks = false end
     if wo.lbs == nil and out.lbs_point then wo.lbs = { value = out.lbs, point = out.lbs_point } end
     local ok, w = pcall(native.witness.search, net, all.norm or "linf", wo)
     if ok then

@@ -100,6 +100,7 @@ extension LuaVM {
             parameters: [net, norm, Parameter("options", .options(Self.witnessDomainFields + [
                 Field("seed", .seed, "random seed", default: "0"),
                 Field("time_limit", .seconds, "stop the search after this many seconds (the best witness so far is kept)", default: "none"),
+                Field("kicks", .boolean, "with a time limit, use all of it: perturb the best pattern or point and climb again until the time is up (false: stop after the bounded search, reproducible)", default: "true"),
                 Field("margin", .number(min: 0), "smallest accepted distance from a kink", default: "1e-9"),
                 Field("samples", .integer(min: 0, max: 100_000_000), "random points (the LBS part)", default: "10000"),
                 Field("ascent_starts", .integer(min: 0, max: 100_000), "gradient-ascent starts", default: "8"),
@@ -122,6 +123,7 @@ extension LuaVM {
             if let s: UInt64 = a.get("seed") { w.seed = s }
             if let t: Double = a.get("time_limit"), t.isFinite { w.timeLimit = t }
             if let v: Double = a.get("margin") { w.margin = v }
+            if let v: Bool = a.get("kicks") { w.kicks = v }
             if let v: Int = a.get("samples") { w.samples = v }
             if let v: Int = a.get("ascent_starts") { w.ascentStarts = v }
             if let v: Int = a.get("ascent_steps") { w.ascentSteps = v }
