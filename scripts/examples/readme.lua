@@ -23,4 +23,8 @@ local r = lip.lipschitz { network = net, degree = 3, products = "path",
                           input_box = { center = lip.data.image(lip.data.idx(
                             models .. "fashion-mnist-t10k-first16-images-idx3-ubyte"), 1), radius = 0.01 },
                           domain = { 0, 1 } }
-print(r.lower, r.upper, r.ubp, r.chain_ok)
+-- The sandwich: lower (a checked witness: a proof) <= L <= upper (the smaller certificate).
+print(string.format("%.6g (%s) <= L <= %.6g (%s), ratio %.3f", r.lower, r.lower_kind, r.upper, r.upper_method, r.ratio))
+-- Both relaxations, the smaller certificate wins: the LP hierarchy and the Shor SDP.
+local b = lip.lipschitz { network = small, relaxation = "best", degree = 3 }
+print(b.results.lp.certified, b.results.sdp.certified, b.upper_method, b.lower, b.lower_kind)
