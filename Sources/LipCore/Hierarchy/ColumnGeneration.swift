@@ -183,13 +183,26 @@ extension KrivineHierarchy {
         var priced = 0, mostNegative = 0.0
         var seen = Set<ProductKey>()
         var stopped = false
+        var subsets = SubsetDuals()
         try family.stream(input) { v, a, b in
             if stopped { return }
             if priced & 0xFFFF == 0xFFFF, let d = deadline, d.stopReason != nil { stopped = true; return }
             priced += 1
             var d = 0.0
-            expandProduct(vars: v, alpha: a, beta: b) { key, coef in
-                if let y = dual[key] { d -= coef * y }
+            if let (positive, negative) = subsets.signs(a, b) {
+                // g^P (1−g)^N = Σ_{T ⊆ N} (−1)^{|T|} g^{P ∪ T}: duals by subset mask.
+                subsets.select(v, dual)
+                var t: UInt32 = 0
+                while true {
+                    let y = subsets.dual(positive | t, v, dual)
+                    if y != 0 { d -= t.nonzeroBitCount & 1 == 1 ? -y : y }
+                    if t == negative { break }
+                    t = (t &- negative) & negative
+                }
+            } else {
+                expandProduct(vars: v, alpha: a, beta: b) { key, coef in
+                    if let y = dual[key] { d -= coef * y }
+                }
             }
             mostNegative = min(mostNegative, d)
             guard d < threshold, heap.accepts(d) else { return }
@@ -250,4 +263,45 @@ func productKey(_ v: ArraySlice<Int32>, _ a: ArraySlice<UInt8>, _ b: ArraySlice<
 
 extension ProductList {
     func contains(_ key: ProductKey) -> Bool { seen.contains(key) }
+}
+
+/// The duals of the g-monomials of one variable set, by subset mask, looked up once per set:
+/// families emit the sign choices of a set one after another (2^q products of 3^q terms in all
+/// over 2^q distinct monomials), so pricing them costs 2^q dictionary lookups instead of 3^q.
+/// Entries are looked up lazily (NaN: not yet), so a set met once costs no more than before.
+struct SubsetDuals {
+    private var vars: [Int32] = []
+    private var table: [Double] = [.nan]
+
+    /// (positive mask, negative mask) of a multilinear product (every α + β = 1), else nil.
+    @inline(__always) func signs(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> (UInt32, UInt32)? {
+        let n = a.count
+        if n > MonoKey.maxDegree { return nil }
+        var positive: UInt32 = 0, negative: UInt32 = 0
+        for q in 0..<n {
+            let x = a[a.startIndex + q], y = b[b.startIndex + q]
+            if x == 1 && y == 0 { positive |= 1 << UInt32(q) } else if x == 0 && y == 1 { negative |= 1 << UInt32(q) } else { return nil }
+        }
+        return (positive, negative)
+    }
+
+    /// Makes `v` the current set (clearing the table when it changes).
+    @inline(__always) mutating func select(_ v: ArraySlice<Int32>, _ dual: [MonoKey: Double]) {
+        if vars.elementsEqual(v) { return }
+        vars.removeAll(keepingCapacity: true); vars.append(contentsOf: v)
+        let size = 1 << v.count
+        if table.count < size { table = [Double](repeating: .nan, count: size) }
+        for i in 0..<size { table[i] = .nan }
+    }
+
+    /// The dual of the monomial Π_{q ∈ mask} g_{v[q]} (0 when it has no row or a zero dual).
+    @inline(__always) mutating func dual(_ mask: UInt32, _ v: ArraySlice<Int32>, _ dual: [MonoKey: Double]) -> Double {
+        let cached = table[Int(mask)]
+        if !cached.isNaN { return cached }
+        var key = MonoKey(), slot = 0
+        for q in 0..<v.count where mask & (1 << UInt32(q)) != 0 { key.set(slot: slot, variable: v[v.startIndex + q]); slot += 1 }
+        let y = dual[key] ?? 0
+        table[Int(mask)] = y
+        return y
+    }
 }
