@@ -104,7 +104,7 @@ public final class GLPKIncrementalSession: IncrementalLPSession {
     /// Why the session cannot be used any more (nil while it can).
     public private(set) var brokenReason: String? = nil
     public var isUsable: Bool { brokenReason == nil && generation == liplua_glpk_generation() && onOwnThread }
-    /// Simplex solves run so far (the first starts from GLPK's crash basis, later ones from the last basis).
+    /// Simplex solves run so far (later ones start from the last basis).
     public private(set) var solves = 0
     /// GLPK's iteration counter is cumulative over the problem's life; results report the
     /// iterations of their own solve.
@@ -246,7 +246,8 @@ public final class GLPKIncrementalSession: IncrementalLPSession {
     }
 
     /// Primal simplex (or dual simplex when `options.method` is `.dualSimplex`) from the current
-    /// basis; the first solve starts from GLPK's advanced (crash) basis.
+    /// basis. The first solve uses GLPK's presolver when `options.presolve` (the optimal basis
+    /// is mapped back to the whole LP), else GLPK's crash basis; later solves never presolve.
     public func solve(options: LPOptions) -> LPResult {
         let method: LPMethod = options.method == .dualSimplex ? .dualSimplex : .primalSimplex
         let label = method == .primalSimplex ? "primal simplex (warm start)" : "dual simplex (warm start)"
@@ -272,7 +273,12 @@ public final class GLPKIncrementalSession: IncrementalLPSession {
         let sizes = LPSizes(rows: rowCount, columns: columnCount, nonzeros: 0)
         let session = Session(options: options, deadline: deadline)
         defer { session.finish() }
-        if solves == 0 {
+        // The first solve has no basis to keep: with `options.presolve` it runs GLPK's
+        // presolver (much faster on large starting LPs; GLPK maps the optimal basis back to
+        // the original rows and columns, which later solves start from), else it starts from
+        // GLPK's crash basis.
+        let presolve = solves == 0 && options.presolve
+        if solves == 0 && !presolve {
             if run(.advancedBasis) != 0 {
                 brokenReason = session.fatalResult(method: method, note: "", stage: "computing a starting basis").message
                 return LPResult(status: .solverError, method: method, message: brokenReason!)
@@ -283,13 +289,13 @@ public final class GLPKIncrementalSession: IncrementalLPSession {
         smcp.msg_lev = GLP_MSG_ALL
         smcp.out_frq = Session.checkIntervalMilliseconds
         smcp.meth = method == .primalSimplex ? GLP_PRIMAL : GLP_DUALP
-        smcp.presolve = GLP_OFF
+        smcp.presolve = presolve ? GLP_ON : GLP_OFF
         smcp.tm_lim = session.glpkTimeLimit
         let smcpPtr = UnsafeMutablePointer<glp_smcp>.allocate(capacity: 1)
         defer { smcpPtr.deallocate() }
         smcpPtr.initialize(to: smcp)
         data.pointee.smcp = smcpPtr
-        session.armBackstop(grace: Session.backstopGrace)
+        session.armBackstop(grace: presolve ? 0 : Session.backstopGrace)
         let r = run(.simplex)
         liplua_glpk_set_deadline(0)
         data.pointee.smcp = nil

@@ -23,7 +23,8 @@ public protocol IncrementalLPSession: AnyObject {
     func addColumns(objective: [Double], lower: [Double], upper: [Double],
                     entries: [[(row: Int32, value: Double)]]) throws(LPError)
     /// Solves from the current basis (primal simplex unless `options.method` says otherwise;
-    /// `options.presolve` is ignored: a presolver would discard the basis). Returns the point,
+    /// `options.presolve` applies to the first solve only: later a presolver would discard the
+    /// basis). Returns the point,
     /// row duals and reduced costs of the whole current LP.
     func solve(options: LPOptions) -> LPResult
 }
