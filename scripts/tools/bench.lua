@@ -7,8 +7,10 @@
 --              at k=3, (40,40,1) s=21 at k=4, families by_input and path
 --   mnist      (784,300,100,1), 5% of weights kept, blank 2-pixel border, k=3, path family
 --   lp         a 100,000-column, 1,000,000-nonzero LP built in Lua and solved by GLPK
---   cg         LiPopt-k by column generation beside the full LP: (20,20,10,1) dense with biases
---              k=4 by_input, (40,40,1) s=21 k=4 by_input, (80,80,1) s=20 k=3 by_input (seed 0)
+--   cg         LiPopt-k by column generation (by_input, warm-started GLPK) beside full LPs, each
+--              run in its own process: (20,20,10,1) dense with biases and (40,40,1) s=21 at
+--              k=3 and 4, (80,80,1) s=20 k=3 also cold, as a full LP with GLPK and with Clp
+--              (barrier; "failed" when the clp program is missing)
 local lip = require "lip"
 local native = require "_lip"
 local report = lip.report
@@ -21,8 +23,46 @@ local o = lip.script.options(arg, {
   { "families", "strings", { "by_input", "path" }, "families for the hierarchy section" },
   { "budget", "number", 600, "LP time limit per run, seconds" },
   { "out", "string", "results/bench", "output folder (CSV/JSON)" },
+  { "cg_case", "string", "", "internal: run one column-generation case (network:k:how) and print its row" },
   { "k4_by_input", "flag", false, "also run by_input on (40,40,1) s=21 k=4 (a 78,426 x 1,048,882 LP: about 100 s per interior-point iteration here)" },
 })
+local function mb(bytes) return bytes / 2 ^ 20 end
+if o.cg_case ~= "" then
+  -- One run of the cg section, in a process of its own.
+  local name, k, how = o.cg_case:match("^(%w+):(%d+):([%w_]+)$")
+  k = tonumber(k)
+  local nets = {
+    dense = { "(20,20,10,1) dense, bias", function() return lip.nn.random { sizes = { 20, 20, 10, 1 }, bias = true, seed = 0 } end },
+    s21 = { "(40,40,1) s=21", function() return lip.nn.random { sizes = { 40, 40, 1 }, sparsity = 21, seed = 0 } end },
+    s20 = { "(80,80,1) s=20", function() return lip.nn.random { sizes = { 80, 80, 1 }, sparsity = 20, seed = 0 } end },
+  }
+  local problem = lip.lipschitz_problem { network = nets[name][2]() }
+  local t, c = clock(), os.clock()
+  local opts = { degree = k, time_limit = o.budget, quiet = true }
+  if how == "cg" or how == "cg_cold" then
+    opts.column_generation = true
+    if how == "cg_cold" then opts.warm_start = false end
+  elseif how == "clp" then
+    opts.solver = "clp"; opts.method = "interior"
+  else
+    opts.solver = how
+  end
+  local ok, r = pcall(lip.hierarchy.krivine, problem, opts)
+  local seconds, cpu = clock() - t, os.clock() - c
+  if not ok then print("CGROW " .. string.format("{ network = %q, k = %d, how = %q, status = %q }", nets[name][1], k, how, tostring(r):sub(1, 60))); os.exit(0) end
+  local solve, pricing = 0, 0
+  for _, rd in ipairs(r.rounds or {}) do solve = solve + (rd.solve_seconds or 0); pricing = pricing + (rd.pricing_seconds or 0) end
+  local row = { network = nets[name][1], k = k, how = how == "cg" and "column generation" or how == "cg_cold" and "column generation (cold)" or ("full LP (" .. how .. ")"),
+                bound = r.certified, status = r.status, converged = r.converged ~= nil and tostring(r.converged) or "",
+                rounds = r.rounds and #r.rounds or nil, used = r.columns, priced = r.columns_priced,
+                seconds = seconds, cpu = cpu, solve = r.rounds and solve or r.solve_seconds, pricing = r.rounds and pricing or nil,
+                peak_rss_mb = mb(native.peak_rss()) }
+  local parts = {}
+  for key, v in pairs(row) do parts[#parts + 1] = string.format("%s = %s", key, type(v) == "string" and string.format("%q", v) or string.format("%.17g", v)) end
+  table.sort(parts)
+  print("CGROW { " .. table.concat(parts, ", ") .. " }")
+  os.exit(0)
+end
 lip.script.mkdir(o.out)
 local want = {}
 for _, s in ipairs(o.only) do want[s] = true end
@@ -34,7 +74,6 @@ local function median(xs)
   if n == 0 then return nil end
   return n % 2 == 1 and c[(n + 1) // 2] or (c[n // 2] + c[n // 2 + 1]) / 2
 end
-local function mb(bytes) return bytes / 2 ^ 20 end
 local all = {}
 
 print(string.format("liplua benchmarks (%s)", native.version and native.version():match("^[^\n]*") or "liplua"))
@@ -172,39 +211,38 @@ if want.lp then
 end
 
 if want.cg then
-  print("\n== LiPopt-k by column generation (seed 0; full LP where it fits the budget)")
-  local cases = {
-    { "(20,20,10,1) dense, bias", function() return lip.nn.random { sizes = { 20, 20, 10, 1 }, bias = true, seed = 0 } end, 4, false },
-    { "(40,40,1) s=21", function() return lip.nn.random { sizes = { 40, 40, 1 }, sparsity = 21, seed = 0 } end, 4, false },
-    { "(80,80,1) s=20", function() return lip.nn.random { sizes = { 80, 80, 1 }, sparsity = 20, seed = 0 } end, 3, true },
+  -- Each run in its own liplua process (peak RSS is per process): this script re-runs itself
+  -- with --cg_case. The figures of Sources/LipCore/Hierarchy/README.md come from here.
+  print("\n== LiPopt-k by column generation (warm-started GLPK), beside full LPs (seed 0)")
+  local runs = {
+    { "dense", 3, "cg" }, { "dense", 4, "cg" },
+    { "s21", 3, "cg" }, { "s21", 4, "cg" },
+    { "s20", 3, "cg" }, { "s20", 3, "cg_cold" }, { "s20", 3, "glpk" }, { "s20", 3, "clp" },
   }
   local rows = {}
-  for _, c in ipairs(cases) do
-    local net = c[2]()
-    local problem = lip.lipschitz_problem { network = net }
-    local k3 = lip.hierarchy.krivine(problem, { degree = 3, column_generation = true, time_limit = o.budget, quiet = true })
-    rows[#rows + 1] = { network = c[1], k = 3, how = "column generation", bound = k3.certified, rounds = #k3.rounds,
-                        priced = k3.columns_priced, used = k3.columns, seconds = k3.seconds, status = k3.status,
-                        converged = tostring(k3.converged), peak_rss_mb = mb(native.peak_rss()) }
-    if c[3] == 4 then
-      local t = clock()
-      local r = lip.hierarchy.krivine(problem, { degree = 4, column_generation = true, time_limit = o.budget, quiet = true })
-      rows[#rows + 1] = { network = c[1], k = 4, how = "column generation", bound = r.certified, rounds = #r.rounds,
-                          priced = r.columns_priced, used = r.columns, seconds = clock() - t, status = r.status,
-                          converged = tostring(r.converged), peak_rss_mb = mb(native.peak_rss()) }
+  local exe = arg[-1] or "liplua"
+  for _, run in ipairs(runs) do
+    local cmd = string.format("%q %q --cg_case %s:%d:%s --budget %g 2>&1", exe, arg[0], run[1], run[2], run[3], o.budget)
+    local t = clock()
+    local h = io.popen(cmd)
+    local out = h:read("a")
+    h:close()
+    local line = out:match("CGROW (.-)\n")
+    if line then
+      local row = load("return " .. line)()
+      row.wall = clock() - t
+      rows[#rows + 1] = row
+      print(report.table({ row }, { "network", "k", "how", "bound", "status", "rounds", "used", "priced",
+        { key = "seconds", format = "%.1f" }, { key = "cpu", format = "%.1f" }, { key = "solve", format = "%.1f" },
+        { key = "pricing", format = "%.1f" }, { key = "peak_rss_mb", title = "peak RSS MB", format = "%.0f" } }))
+    else
+      print(run[1], run[2], run[3], "failed:\n" .. out)
     end
-    if c[4] then
-      local t = clock()
-      local r = lip.hierarchy.krivine(problem, { degree = c[3], time_limit = o.budget, quiet = true })
-      rows[#rows + 1] = { network = c[1], k = c[3], how = "full LP (" .. r.solver .. ")", bound = r.certified, used = r.columns,
-                          seconds = clock() - t, status = r.status, peak_rss_mb = mb(native.peak_rss()) }
-    end
-    print(report.table({ rows[#rows] }, { "network", "k", "how", "bound", "rounds", "priced", "used",
-      { key = "seconds", format = "%.1f" }, "status", "converged", { key = "peak_rss_mb", title = "peak RSS MB", format = "%.0f" } }))
   end
-  print("\nsummary:")
-  print(report.table(rows, { "network", "k", "how", "bound", "rounds", "priced", "used",
-    { key = "seconds", format = "%.1f" }, "status", "converged", { key = "peak_rss_mb", title = "peak RSS MB", format = "%.0f" } }))
+  print("\nsummary (seconds: wall clock of the solve; cpu: process CPU seconds; 2 cores shared):")
+  print(report.table(rows, { "network", "k", "how", "bound", "status", "converged", "rounds", "used", "priced",
+    { key = "seconds", format = "%.1f" }, { key = "cpu", format = "%.1f" }, { key = "solve", format = "%.1f" },
+    { key = "pricing", format = "%.1f" }, { key = "peak_rss_mb", title = "peak RSS MB", format = "%.0f" } }))
   all.cg = rows
 end
 

@@ -12,9 +12,10 @@ hierarchy.build_options = options.of(native.hierarchy.apply, 2)
 hierarchy.solve_options = options.of(native.lp.solve_program, 2)
 hierarchy.generation_options = options.spec {
   { "column_generation", "boolean|\"auto\"", "price the family instead of building it (true), or decide by the size estimate (\"auto\": above 200,000 columns)", "false" },
-  { "columns_per_round", "integer", "column generation: columns added per round at most", "2000" },
+  { "columns_per_round", "integer", "column generation: columns added per round at most", "max(100, rows/2)" },
   { "max_rounds", "integer", "column generation: rounds at most", "500" },
   { "initial", "string", "column generation: the starting family (must cover p)", "path" },
+  { "warm_start", "boolean", "column generation: re-solve each round from the previous basis (GLPK simplex)", "true" },
 }
 hierarchy.flow_options = options.spec {
   { "write_lp", "string", "write the LP to this path before solving" },

@@ -77,13 +77,34 @@ public struct KrivineOptions: Sendable {
 }
 
 /// Sizes before building: exact product count only after deduplication, so these are upper
-/// bounds; rows are at most the nonzeros.
+/// bounds; rows are at most the nonzeros (2^q per sign-complete set of q variables).
+///
+/// `memoryBytes` is the estimated peak of the whole run, max(building, LP value + solver):
+/// building holds the product list, the row dictionary and the growing triplet arrays
+/// (`buildBytesPerNonzero`, measured 77–100 B per nonzero on the benchmark LPs); then the
+/// `LinearProgram` value (24 B per column, 16 per row, 16 per nonzero) stays while the solver
+/// works, which adds what the solver's own model says (`LPSolver.memoryEstimate`; GLPK's is
+/// fitted to measured peaks, see Sources/LipGLPK/README.md), or `genericSolverBytes` when
+/// no solver is known or it cannot tell.
 public struct HierarchySizeEstimate: Sendable, CustomStringConvertible {
     public var columns: Double
     public var nonzeros: Double
     public var memoryBytes: Double
+    /// Upper bound on the rows.
+    public var rows: Double = 0
+    /// Peak while building the LP.
+    public var buildBytes: Double = 0
+    /// The `LinearProgram` value.
+    public var lpBytes: Double = 0
+    /// What the solver adds while solving, and whose model gave it ("generic" when none).
+    public var solverBytes: Double = 0
+    public var solverModel: String = "generic"
     public var description: String {
-        "about \(fmtCount(columns)) columns, \(fmtCount(nonzeros)) nonzeros, \(fmtBytes(memoryBytes))"
+        "about \(fmtCount(columns)) columns, at most \(fmtCount(rows)) rows, \(fmtCount(nonzeros)) nonzeros, \(fmtBytes(memoryBytes)) at peak"
+    }
+    /// How the peak was reckoned (for refusals).
+    public var memoryBreakdown: String {
+        "building \(fmtBytes(buildBytes)); LP \(fmtBytes(lpBytes)) + solver \(fmtBytes(solverBytes)) (\(solverModel) model)"
     }
 }
 
@@ -155,17 +176,46 @@ public struct LipschitzBound: Sendable, CustomStringConvertible {
 /// integer coefficients (±1 for multilinear ones), so the matrix is well scaled.
 public enum KrivineHierarchy {
 
-    /// Sizes of the LP before it is built (upper bounds), for refusing early.
+    /// Sizes of the LP before it is built (upper bounds), for refusing early, and the
+    /// estimated peak memory (see `HierarchySizeEstimate`). The solver is `options.solver`
+    /// (its `memoryEstimate` for `options.method`), else `genericSolverBytes`.
     public static func estimate(_ problem: LipschitzProblem, options: KrivineOptions) throws -> HierarchySizeEstimate {
         try validate(problem, options)
-        var e = try options.family.estimate(try familyInput(problem, options))
+        let f = try options.family.estimate(try familyInput(problem, options))
+        var e = HierarchySizeEstimate(columns: f.columns, nonzeros: f.nonzeros, memoryBytes: 0)
         let extra = Double(constraintProductCount(problem, options.degree))
-        e.columns += extra
-        e.nonzeros += extra * 16
-        // triplets (4+4+8 bytes) held by the LP value, the solver's copy (~3x), rows/columns.
-        let mem = e.nonzeros * 64 + e.columns * 120 + Swift.min(e.nonzeros, 1e12) * 40
-        return HierarchySizeEstimate(columns: e.columns, nonzeros: e.nonzeros, memoryBytes: mem)
+        // λ (one column, one nonzero in the constant row) and the non-box constraint products.
+        e.columns += 1 + extra
+        e.nonzeros += 1 + extra * 16
+        // Rows: 2^q per sign-complete set, one per other nonzero, and never more than the
+        // monomials of degree ≤ k in the problem's variables, C(n + k, k).
+        let monomials = binomialInt(problem.variableCount + options.degree, options.degree)
+        e.rows = Swift.min(f.rowBound + extra * 16, e.nonzeros, monomials.isFinite ? monomials : .infinity)
+        e.buildBytes = buildBytesPerNonzero * e.nonzeros
+        e.lpBytes = 24 * e.columns + 16 * e.rows + 16 * e.nonzeros
+        let rows = clampedCount(e.rows), columns = clampedCount(e.columns), nonzeros = clampedCount(e.nonzeros)
+        if let solver = options.solver,
+           let bytes = solver.memoryEstimate(rows: rows, columns: columns, nonzeros: nonzeros, method: options.method) {
+            e.solverBytes = bytes; e.solverModel = solver.name
+        } else {
+            e.solverBytes = genericSolverBytes(rows: e.rows, columns: e.columns, nonzeros: e.nonzeros)
+        }
+        e.memoryBytes = Swift.max(e.buildBytes, e.lpBytes + e.solverBytes)
+        return e
     }
+
+    /// Peak bytes per nonzero while assembling a Krivine LP (measured: 100, 88 and 77 B on the
+    /// (80,80,1) s=10, s=20 k=3 and (40,40,1) s=21 k=4 by_input LPs; the largest is used).
+    public static let buildBytesPerNonzero: Double = 100
+
+    /// The solver's part when no solver model is available: an in-process simplex like GLPK's
+    /// (1 MB + 190 B per nonzero + 350 B per row or column; GLPK's interior point measures
+    /// within 10% of this on Krivine LPs).
+    public static func genericSolverBytes(rows: Double, columns: Double, nonzeros: Double) -> Double {
+        1e6 + 190 * nonzeros + 350 * (rows + columns)
+    }
+
+    private static func clampedCount(_ x: Double) -> Int { x.isFinite && x < 1e15 ? Int(x) : Int(1e15) }
 
     static func familyInput(_ problem: LipschitzProblem, _ options: KrivineOptions) throws -> FamilyInput {
         let sets = options.family.usesPattern ? try (options.pattern ?? .dense).sets(for: problem) : []
@@ -219,13 +269,18 @@ public enum KrivineHierarchy {
 
     static func checkEstimate(_ est: HierarchySizeEstimate, _ options: KrivineOptions) throws {
         let lim = options.limits
-        if est.columns > Double(lim.maxColumns) || est.nonzeros > Double(lim.maxNonzeros) || est.memoryBytes > lim.maxMemoryBytes {
-            let pattern = options.family.usesPattern ? " and pattern " + options.patternName : ""
-            let advice = options.family.usesPattern
-                ? "use a smaller degree, a sparser pattern (by_input, chordal), or the path family"
-                : "use a smaller degree or the path family (its size grows with the terms of p, not with k), or an input box (local ranges drop stable neurons)"
+        let pattern = options.family.usesPattern ? " and pattern " + options.patternName : ""
+        let advice = options.family.usesPattern
+            ? "use a smaller degree, a sparser pattern (by_input, chordal), or the path family"
+            : "use a smaller degree or the path family (its size grows with the terms of p, not with k), or an input box (local ranges drop stable neurons)"
+        let what = "LiPopt-\(options.degree) with family \(options.family.name)\(pattern)"
+        if est.memoryBytes > lim.maxMemoryBytes || !est.memoryBytes.isFinite {
             throw HierarchyError.tooLarge(
-                "LiPopt-\(options.degree) with family \(options.family.name)\(pattern) would need \(est) (limits: \(fmtCount(Double(lim.maxColumns))) columns, \(fmtCount(Double(lim.maxNonzeros))) nonzeros, \(fmtBytes(lim.maxMemoryBytes))); \(advice), or raise the limits (max_columns, max_nonzeros, max_memory)")
+                "\(what) would need about \(fmtBytes(est.memoryBytes)) of memory at peak (\(est.memoryBreakdown)) for an LP of about \(fmtCount(est.columns)) columns, at most \(fmtCount(est.rows)) rows and \(fmtCount(est.nonzeros)) nonzeros, but the memory budget is \(fmtBytes(lim.maxMemoryBytes)); use column_generation = true (it builds only the columns the optimum needs), \(advice), or raise max_memory")
+        }
+        if est.columns > Double(lim.maxColumns) || est.nonzeros > Double(lim.maxNonzeros) {
+            throw HierarchyError.tooLarge(
+                "\(what) would need \(est) (limits: \(fmtCount(Double(lim.maxColumns))) columns, \(fmtCount(Double(lim.maxNonzeros))) nonzeros, \(fmtBytes(lim.maxMemoryBytes))); use column_generation = true, \(advice), or raise the limits (max_columns, max_nonzeros, max_memory)")
         }
     }
 

@@ -34,7 +34,16 @@ public struct FamilySize: Sendable {
     /// Adds `times` sign-complete sets of q variables (2^q products of 3^q terms at most).
     public mutating func addSigns(_ q: Int, times: Double = 1) {
         columns += times * pow2(q); nonzeros += times * pow3(q)
+        signRows += times * pow2(q); signNonzeros += times * pow3(q)
     }
+
+    /// Parts added by `addSigns`: a sign-complete set of q variables reaches at most 2^q
+    /// g-monomials (the subsets of the set), far fewer than its 3^q nonzeros.
+    var signRows: Double = 0
+    var signNonzeros: Double = 0
+    /// An upper bound on the LP rows (distinct g-monomials): 2^q per sign-complete set, one per
+    /// nonzero for everything else (products added by hand, powers).
+    var rowBound: Double { signRows + Swift.max(0, nonzeros - signNonzeros) }
 }
 
 /// Where a family puts its products. A storing sink keeps them (duplicates removed on

@@ -165,9 +165,10 @@ extension LuaVM {
 
     func installColumnGeneration() {
         let cgFields: [Field] = [
-            Field("columns_per_round", .integer(min: 1, max: 10_000_000), "columns added per round at most", default: "2000"),
+            Field("columns_per_round", .integer(min: 1, max: 10_000_000), "columns added per round at most", default: "max(100, rows/2) of the round's LP"),
             Field("max_rounds", .integer(min: 1, max: 100_000), "rounds at most", default: "500"),
             Field("initial", .string, "the starting family (must cover p)", default: "path"),
+            Field("warm_start", .boolean, "re-solve each round from the previous basis in a live LP (GLPK, simplex); false: every round from scratch", default: "true"),
         ]
         define(NativeFunction(
             module: "hierarchy", name: "column_generation",
@@ -182,6 +183,7 @@ extension LuaVM {
             o.quiet = !(a.get("verbose") ?? false)
             var cg = ColumnGenerationOptions()
             if let n: Int = a.get("columns_per_round") { cg.columnsPerRound = n }
+            if let w: Bool = a.get("warm_start") { cg.warmStart = w }
             if let n: Int = a.get("max_rounds") { cg.maxRounds = n }
             if let name: String = a.get("initial") { cg.initial = try a.vm.registries.families.resolve(name) }
             if a.get("progress") ?? false {
@@ -198,7 +200,9 @@ extension LuaVM {
             for (k, rd) in r.rounds.enumerated() {
                 a.call.pushRecord(["round": rd.round, "rows": rd.rows, "columns": rd.columns, "lp_value": rd.lpValue,
                                    "certified": rd.certified, "bound": rd.anytimeBound, "priced": rd.priced, "added": rd.added,
-                                   "most_negative_reduced_cost": rd.mostNegativeReducedCost, "seconds": rd.seconds])
+                                   "most_negative_reduced_cost": rd.mostNegativeReducedCost, "seconds": rd.seconds,
+                                   "warm": rd.warm, "iterations": rd.iterations, "solve_seconds": rd.solveSeconds,
+                                   "pricing_seconds": rd.pricingSeconds])
                 lua_rawseti(L, -2, lua_Integer(k + 1))
             }
             lua_setfield(L, -2, "rounds")
