@@ -30,6 +30,7 @@ lip.Polynomial = {}
 
 lip.act = {}
 lip.bounds = {}
+lip.certify = {}
 lip.data = {}
 lip.doc = {}
 lip.hierarchy = {}
@@ -42,8 +43,11 @@ lip.relaxation = {}
 lip.repl = {}
 lip.report = {}
 lip.script = {}
+lip.sdp = {}
+lip.shard = {}
 lip.sparsity = {}
 lip.test = {}
+lip.witness = {}
 
 --- obj:derivative(x) -> d
 --- σ'(x) (the right derivative at a kink).
@@ -253,13 +257,15 @@ function lip.Network:outputs(x) end
 ---@return lip.Network network
 function lip.Network:pruned(keep, seed) end
 
---- obj:save(path) -> path
---- Saves to .safetensors (F64, state_dict names, activations recorded) or .json, atomically.
+--- obj:save(path, [input_shape]) -> path
+--- Saves to .safetensors (F64, state_dict names) or .json, recording each hidden layer's activation by its registered name (and the input shape when given), so lip.nn.load restores them.
 --- path: a string
+--- input_shape (optional): a list of integers in 1..1073741824 — the per-sample input shape to record
 --- returns path: string
 ---@param path string
+---@param input_shape? integer[] the per-sample input shape to record
 ---@return string path
-function lip.Network:save(path) end
+function lip.Network:save(path, input_shape) end
 
 --- obj:sizes() -> sizes
 --- {n0, n1, ..., nd}.
@@ -431,6 +437,88 @@ function lip.bounds.product(net, norm, options) end
 ---@return number[] argmax
 function lip.bounds.sampled(net, norm, options) end
 
+--- lip.certify.available(name) -> boolean
+--- Whether certify can take bounds from `name` (see lip.certify.names).
+---@param name any
+---@return any boolean
+function lip.certify.available(name) end
+
+--- lip.certify.ball(margins, bounds, eps) -> certified, radius, worst
+--- margins[j]: f_y(x) − f_j(x) (already lowered for rounding), bounds[j]: a certified ℓ∞
+--- Lipschitz bound of that margin on the ball of radius eps (nil when none). certified: every
+--- margin_j > bounds_j·eps. radius: min(min_j margin_j/bounds_j, eps), the certified radius these
+--- bounds imply (they hold only on the ball), nil when a bound is missing; worst: the arg min.
+---@param margins any
+---@param bounds any
+---@param eps any
+---@return any certified, radius, worst
+function lip.certify.ball(margins, bounds, eps) end
+
+--- lip.certify.bound(name, margin_net, box, options) -> { bound, status, method, lbs, ubp, seconds, rows, columns, order }
+--- A certified ℓ∞ Lipschitz bound of a one-output network on box (the ℓ∞ ball clipped to [0, 1]):
+--- name is a relaxation registered in lip.relaxation (through lip.lipschitz), "best" (the smallest
+--- certificate of the relaxations taking part in best and UBP) or "ubp". options: degree, family,
+--- time_limit, samples, seed, relaxation_options (passed to the relaxation as they are).
+---@param name any
+---@param margin_net any
+---@param box any
+---@param options any
+---@return any { bound, status, method, lbs, ubp, seconds, rows, columns, order }
+function lip.certify.bound(name, margin_net, box, options) end
+
+--- lip.certify.certified_at(balls, eps) -> boolean
+--- True when some ball of radius b >= eps has ratio min_j margin_j/L_j > eps (its bounds hold on
+--- the smaller ball too). balls = { {eps =, ratio =}, ... } (certify.image's result.balls).
+---@param balls any
+---@param eps any
+---@return any boolean
+function lip.certify.certified_at(balls, eps) end
+
+--- lip.certify.holds(margin, bound, eps) -> boolean
+--- margin > bound·eps with the product rounded up: the class is kept on the ball.
+---@param margin any
+---@param bound any
+---@param eps any
+---@return any boolean
+function lip.certify.holds(margin, bound, eps) end
+
+--- lip.certify.image{ network = net, x = {pixels}, label = y (0-based), radii = {0.01, ...},
+---                    relaxation = "lp"|"ubp"|"best"|<registered>, options = {degree, family,
+---                    time_limit, samples, seed}, early_stop = false } -> result
+--- For each radius ε (an ℓ∞ ball around x, clipped to [0,1]) and each class j ≠ y: a certified
+--- Lipschitz bound L_j of the margin f_y − f_j on the ball and the margin at x. result.balls[k] =
+--- { eps, certified (margin_j > L_j·ε for all j), radius (min(min_j margin_j/L_j, ε): the
+--- certified radius), ratio (min_j margin_j/L_j), margin (the smallest), predicted, worst_class,
+--- status, seconds, cpu_seconds, lps }; result.margins = one row per (ε, j) with margin, bound, lbs, ratio,
+--- holds, method, status. A misclassified image is not certified (radius 0) and costs no LP.
+--- early_stop: at each ε, stop at the first class that fails (certified stays exact; the radius
+--- is then not computed); before each LP, a margin with margin_j <= LBS_j·ε (sampled gradients in
+--- the ball: every certificate is >= LBS) fails without an LP, and so does every larger ball.
+---@param 0 any
+---@param based any
+function lip.certify.image(0, based) end
+
+--- lip.certify.names() -> { names }
+--- Where bounds can come from: "best", "ubp" and every relaxation registered in lip.relaxation.
+---@return any { names }
+function lip.certify.names() end
+
+--- lip.certify.ratio(margin, bound) -> r
+--- margin / bound rounded down (the radius one class allows); 0 for margin <= 0, +inf for
+--- bound = 0 with a positive margin.
+---@param margin any
+---@param bound any
+---@return any r
+function lip.certify.ratio(margin, bound) end
+
+--- lip.certify.slack(fy, fj) -> number
+--- How much margins f_y − f_j are lowered before use: 1e-8·(1 + |f_y| + |f_j|), far above the
+--- rounding of a double-precision forward pass of networks of this size.
+---@param fy any
+---@param fj any
+---@return any number
+function lip.certify.slack(fy, fj) end
+
 --- lip.clock() -> seconds
 --- Monotonic wall-clock time in seconds (for timing; os.clock() is CPU time).
 --- returns seconds: number
@@ -511,6 +599,16 @@ function lip.doc.register(fn_or_name, text, name, decl) end
 ---@param path any
 function lip.doc.write_stubs(path) end
 
+--- lip.fsync(file) -> ok, message
+--- Flushes a Lua file handle and asks the kernel to write it to disk (fflush, then fsync). A failure (no space, a file-size limit, an I/O error) returns nil and the reason, like file:write does.
+--- file: an open file handle (from io.open)
+--- returns ok: boolean|nil
+--- returns message: string|nil
+---@param file file*
+---@return boolean|nil ok
+---@return string|nil message
+function lip.fsync(file) end
+
 --- lip.hierarchy.apply(problem, [options]) -> lp, inverse
 --- Builds the Krivine LP of LiPopt-k (the reduction's first half): minimise λ subject to λ − p = Σ c_h h with c >= 0, one row per g-monomial, one column per product. Refuses, before building, LPs above the size limits, and, before solving, monomials of p that no product covers.
 --- problem: a LipschitzProblem
@@ -524,13 +622,41 @@ function lip.doc.write_stubs(path) end
 ---   max_memory (bytes > 0 (math.huge: none), default a third of this machine's memory): refuse LPs whose estimated memory is larger
 ---   certificate (an integer in 0..1000000, default 10): how many of the largest multipliers c_h the result lists
 ---   progress (a boolean, default false): stage lines on stderr
+---   time_limit (seconds ≥ 0 (math.huge: none), default none): seconds for building (Lua families and patterns stop at it); lip.hierarchy.krivine gives the solve what is left
 --- returns lp: lip.LinearProgram
 --- returns inverse: lip.KrivineInverse
 ---@param problem lip.LipschitzProblem
----@param options? {degree?: integer, products?: string|table, sparsity?: string|string[][], max_rows?: integer, max_columns?: integer, max_nonzeros?: integer, max_memory?: number, certificate?: integer, progress?: boolean}
+---@param options? {degree?: integer, products?: string|table, sparsity?: string|string[][], max_rows?: integer, max_columns?: integer, max_nonzeros?: integer, max_memory?: number, certificate?: integer, progress?: boolean, time_limit?: number}
 ---@return lip.LinearProgram lp
 ---@return lip.KrivineInverse inverse
 function lip.hierarchy.apply(problem, options) end
+
+--- lip.hierarchy.column_generation(problem, [options]) -> result
+--- LiPopt-k without building the family: start from a small family that covers p, solve, price the whole family in a streaming pass (reduced cost −Σ_m [m]h·y_m), add the most negative columns with the rows they need, solve again, until no column prices negative (the value is then the optimum over the family and the starting products) or the round or time limit. Every round's point is certified, so the reported bound is an anytime bound that only goes down.
+--- problem: a LipschitzProblem
+--- options (optional): options (unknown keys are an error)
+---   degree (an integer in 1..12, default 3): k (k >= depth of the network is needed)
+---   products (a family name, {sets = ...} or {products = ...}, default by_input): the product family: a registered name (by_input, path, multilinear, dense, or one from lip.hierarchy.define_family), {sets = {{vars...}, ...}} (multilinear inside these sets) or {products = {{{var, alpha, beta}, ...}, ...}} (explicit products g^alpha (1-g)^beta)
+---   sparsity (a pattern name or a list of variable sets, default dense): the pattern for families that use one (multilinear, dense): a registered name (dense, by_input, by_last_hidden, chordal, or one from lip.sparsity.define) or a list of variable sets (names or 1-based indices); an error for families that do not use one
+---   max_rows (an integer ≥ 1, default 2000000): refuse LPs with more rows
+---   max_columns (an integer ≥ 1, default 5000000): refuse LPs with more columns (checked on the estimate, before building)
+---   max_nonzeros (an integer ≥ 1, default 40000000): refuse LPs with more nonzeros (estimate)
+---   max_memory (bytes > 0 (math.huge: none), default a third of this machine's memory): refuse LPs whose estimated memory is larger
+---   certificate (an integer in 0..1000000, default 10): how many of the largest multipliers c_h the result lists
+---   progress (a boolean, default false): stage lines on stderr
+---   time_limit (seconds ≥ 0 (math.huge: none), default none): seconds for building (Lua families and patterns stop at it); lip.hierarchy.krivine gives the solve what is left
+---   solver (a string, default the default (glpk)): a registered LP solver
+---   method (one of auto, primal, dual, interior, default auto): the solver's method; auto lets the solver's own size rule choose
+---   verbose (a boolean, default false): print the solver's own log
+---   columns_per_round (an integer in 1..10000000, default max(100, rows/2) of the round's LP): columns added per round at most
+---   max_rounds (an integer in 1..100000, default 500): rounds at most
+---   initial (a string, default path): the starting family (must cover p)
+---   warm_start (a boolean, default true): re-solve each round from the previous basis in a live LP (GLPK, simplex); false: every round from scratch
+--- returns result: table — the shared result plus rounds = {{round, rows, columns, lp_value, certified, bound, priced, added, seconds}, ...}, rounds, converged, columns_priced, columns_used
+---@param problem lip.LipschitzProblem
+---@param options? {degree?: integer, products?: string|table, sparsity?: string|string[][], max_rows?: integer, max_columns?: integer, max_nonzeros?: integer, max_memory?: number, certificate?: integer, progress?: boolean, time_limit?: number, solver?: string, method?: 'auto'|'primal'|'dual'|'interior', verbose?: boolean, columns_per_round?: integer, max_rounds?: integer, initial?: string, warm_start?: boolean}
+---@return table result
+function lip.hierarchy.column_generation(problem, options) end
 
 --- lip.hierarchy.define_family{ name = , build = , uses_pattern = , summary = } -> name
 --- Defines and registers a product family in Lua. build(problem, degree, sets) is called once per estimate and once per build (never per product) and returns a description that Swift expands: {sign_sets = {{vars}, ...} (every sign choice over exactly each set), sets = {{vars}, ...} (multilinear products of degree min(k, |I|) inside each set), products = {{{var, alpha, beta}, ...}, ...} (explicit), path = true (add the path family)}. Variables are names or 1-based indices; sets is the sparsity pattern's sets (names) when uses_pattern is true.
@@ -557,9 +683,10 @@ function lip.hierarchy.define_family(spec) end
 ---   max_memory (bytes > 0 (math.huge: none), default a third of this machine's memory): refuse LPs whose estimated memory is larger
 ---   certificate (an integer in 0..1000000, default 10): how many of the largest multipliers c_h the result lists
 ---   progress (a boolean, default false): stage lines on stderr
+---   time_limit (seconds ≥ 0 (math.huge: none), default none): seconds for building (Lua families and patterns stop at it); lip.hierarchy.krivine gives the solve what is left
 --- returns estimate: table — {columns, nonzeros, memory_bytes, text}
 ---@param problem lip.LipschitzProblem
----@param options? {degree?: integer, products?: string|table, sparsity?: string|string[][], max_rows?: integer, max_columns?: integer, max_nonzeros?: integer, max_memory?: number, certificate?: integer, progress?: boolean}
+---@param options? {degree?: integer, products?: string|table, sparsity?: string|string[][], max_rows?: integer, max_columns?: integer, max_nonzeros?: integer, max_memory?: number, certificate?: integer, progress?: boolean, time_limit?: number}
 ---@return table estimate
 function lip.hierarchy.estimate(problem, options) end
 
@@ -584,7 +711,9 @@ function lip.hierarchy.invert(inverse, solution) end
 --- lip.hierarchy.apply, solved by lip.lp.solve_program, certified by lip.hierarchy.invert.
 --- Options (unknown keys are an error): those of apply (degree, products, sparsity, max_rows,
 --- max_columns, max_nonzeros, max_memory, certificate, progress), of solve_program (solver,
---- method, time_limit, verbose), and write_lp, write_format, estimate_only, quiet. See
+--- method, time_limit, verbose), column_generation (true, false or "auto": price the family
+--- instead of building it; see help(lip.hierarchy.column_generation)) with columns_per_round,
+--- max_rounds, initial, and write_lp, write_format, estimate_only, quiet. See
 --- help(lip.hierarchy.apply) and help(lip.lp.solve_program) for each.
 --- result: the shared relaxation result (help(lip.relaxation)): relaxation = "lp",
 --- method = "LiPopt-k", status, certified (the theorem: max p <= certified), solver_value,
@@ -628,6 +757,16 @@ function lip.isatty(fd) end
 ---@param spec {network: lip.Network, norm?: string|lip.Norm, input_box?: lip.Box, domain?: number[]}
 ---@return lip.LipschitzProblem problem
 function lip.lipschitz_problem(spec) end
+
+--- lip.lp.define_solver{ name = , solve = } -> name
+--- Registers an LP solver written in Lua: solve(lp, options) receives the LP as a lip.lp.solve table in triplet form (sense, objective, constant, num_columns, num_rows, ia, ja, ar, row_lower, row_upper, columns = {lower, upper}; infinite bounds are ±math.huge) and {method, time_limit, verbosity}, and returns {status =, objective =, x = {...}, duals = {...}, iterations =, message =}. The name then works wherever a solver is chosen (solver = "name"); a certified bound is computed from its x as from GLPK's.
+--- spec: options (unknown keys are an error)
+---   name (a string, required): the registered name
+---   solve (a function, required): (lp, options) -> result
+--- returns name: string
+---@param spec {name: string, solve: function}
+---@return string name
+function lip.lp.define_solver(spec) end
 
 --- lip.lp.dense_rows(A, lower, upper) -> rows
 --- Converts a dense matrix {{a11, a12, ...}, ...} and row bounds (a table, a number for every
@@ -726,16 +865,24 @@ function lip.nn.from_layers(spec) end
 ---@return any network
 function lip.nn.from_weights(W1, Wd, b1, bd, activation, output) end
 
---- lip.nn.load(path, [options]) -> network
---- Loads a network from a file, detected by its content: safetensors (what safetensors.torch.save_file(model.state_dict()) writes; F32, F64, F16, BF16), numpy .npz (state_dict names or W1..Wd / b1..bd), ONNX, or liplua's JSON form. Layers come in the order the file records; files liplua writes record their activations, which a load restores (a name must be registered). A state_dict holds no activations: give the hidden activation (default relu).
+--- lip.nn.load(path, [options]) -> network, report
+--- Loads a network from a file, detected by its first bytes (never the extension): ONNX (the recommended route: graph order, activations, convolutions, BatchNorm), safetensors (what safetensors.torch.save_file(model.state_dict()) writes), numpy .npz or liplua's JSON. Layers come in the order the model records, never from sorting names; an ambiguous state dict is refused with the candidate orders and the layers option. Activations recorded in the file (files liplua writes, ONNX) are restored by name through the registries; convolutions and average pools become sparse layers. PyTorch .pt/.pth pickles are refused with the commands that export safetensors or ONNX.
 --- path: a string
 --- options (optional): options (unknown keys are an error)
----   activation (an activation (a registered name or a lip.act value), default relu): hidden activation for files that record none (state dicts); overrides recorded ones
+---   activation (an activation (a registered name or a lip.act value), default the file's, else relu): the hidden activation of every layer, overriding what the file records (state dicts record none: relu then)
 ---   output (an output: an index (from 1), {margin = {i, j}} or a vector c, default 1): the scalar output: an index (from 1), {margin = {i, j}} or a vector c
+---   layers (a list of strings, default from the file): state dicts: the module names in forward order (settles an ambiguous order)
+---   input_shape (a list of integers in 1..1073741824, default from the file): the per-sample input shape, e.g. {1, 28, 28} (state-dict convolutions; fills symbolic ONNX dimensions)
+---   conv ({stride =, padding =, dilation =, groups =} or {[module] = {...}}, default none): state-dict convolutions: {stride =, padding =, dilation =, groups =} for all, or per module name
+---   graph_output (a string, default the graph's output): ONNX: the tensor to import up to (e.g. the logits before a Softmax)
+---   bn_eps (a finite number ≥ 0, default 1e-5): BatchNorm ε for state dicts
+---   max_memory (bytes > 0 (math.huge: none), default a third of this machine's memory): refuse files whose network would need more memory
 --- returns network: lip.Network
+--- returns report: table — format, order, input_shape, notes, summary, layers = {{index, rows, cols, nonzeros, dense_entries, input_shape, output_shape, parts, activation}, ...}
 ---@param path string
----@param options? {activation?: string|lip.Activation, output?: integer|table}
+---@param options? {activation?: string|lip.Activation, output?: integer|table, layers?: string[], input_shape?: integer[], conv?: table, graph_output?: string, bn_eps?: number, max_memory?: number}
 ---@return lip.Network network
+---@return table report
 function lip.nn.load(path, options) end
 
 --- lip.nn.random{ sizes = , sparsity = , activation = , bias = , seed = , band = , output = } -> network
@@ -1027,6 +1174,16 @@ function lip.report.svg_plot(path, spec) end
 ---@return any string
 function lip.report.table(rows, columns, options) end
 
+--- report.write(path, text) -> path
+---   Writes text to path atomically (a temporary file in the same folder, renamed over path)
+---   with every write, the flush, the fsync and the close checked. report.csv, json and
+---   svg_plot write this way. A failure raises "report.write: cannot write <path>: <reason>"
+---   and leaves an earlier file untouched: a script never says "wrote" for a broken file.
+---@param path any
+---@param text any
+---@return any path
+function lip.report.write(path, text) end
+
 --- lip.script.clock() -> seconds
 --- Monotonic wall-clock seconds (for timing).
 ---@return any seconds
@@ -1060,6 +1217,214 @@ function lip.script.options(arg, spec) end
 ---@param spec any
 ---@return any text
 function lip.script.usage(spec) end
+
+--- lip.sdp: semidefinite programs and the Shor relaxation (the relaxation "sdp").
+---   lip.sdp.solve{ blocks =, cost =, constraints =, ... } or { maxcut = Q }: a general block SDP,
+---       solved by a registered solver and certified (help(lip.sdp.solve)).
+---   lip.sdp.shor(problem, options): the Shor SDP of a lip.lipschitz_problem (help(lip.sdp.shor)).
+---   lip.sdp.solvers(): "lowrank", "auto", and "dsdp" in liplua.
+---   lip.lipschitz{ network = net, relaxation = "sdp" | "best", sdp_solver =, formulation = }.
+--- Every bound called certified is a theorem: the solver's dual is checked by a Cholesky
+--- factorisation with a rigorous rounding-error bound (Rump 2006), rounded upward; when the proof
+--- fails the status is "uncertified" and certified is nil.
+---@param the any
+---@param relaxation any
+---@param sdp any
+function lip.sdp(the, relaxation, sdp) end
+
+--- lip.sdp.relaxation(problem, options) -> result
+--- The relaxation "sdp": the Shor SDP of max p (help(lip.sdp.shor)), solved and certified. Its
+--- options are those of lip.sdp.shor with solver, rank, seed, verbosity renamed sdp_solver,
+--- sdp_rank, sdp_seed, sdp_verbosity (so that they do not collide with the LP's solver and the
+--- LBS seed of lip.lipschitz): sdp_solver = "auto" | "dsdp" | "lowrank", formulation = "auto" |
+--- "maxcut" | "chained", time_limit, tolerance, max_iterations, max_memory, progress, quiet.
+--- With relaxation = "best", lip.lipschitz runs lp and sdp, each with the same time_limit, and
+--- reports both in results and the smaller certificate as upper.
+---@param problem any
+---@param options any
+---@return any result
+function lip.sdp.relaxation(problem, options) end
+
+--- lip.sdp.shor(problem, [options]) -> result
+--- The Shor SDP relaxation of a Lipschitz problem (the relaxation "sdp"): max p(t, s) over t in the dual ball and s in the derivative ranges, lifted to a MAXCUT-type SDP (one hidden layer) or the chained SDP (deeper networks; DSDP only), solved by a registered SDP solver and certified by the verified Cholesky. Input norms: linf (t in the box) and l2 (t in the ball: a trace constraint); other norms are refused.
+--- problem: a LipschitzProblem — from lip.lipschitz_problem{...}
+--- options (optional): options (unknown keys are an error)
+---   formulation (one of auto, maxcut, chained, default auto): maxcut: one hidden layer (any solver); chained: any depth >= 2 (DSDP); auto: maxcut up to one hidden layer, chained above
+---   estimate_only (a boolean, default false): build the SDP and return its size and the solver's memory estimate without solving
+---   quiet (a boolean, default false): no progress display
+---   solver (a string, default auto): a registered SDP solver: "dsdp" (interior point, any block SDP), "lowrank" (mixing method, MAXCUT-type only), "auto" (DSDP up to order 500, low rank above)
+---   time_limit (seconds ≥ 0 (math.huge: none), default none): seconds for the solve (math.huge: none); the certificate runs after it, so a stopped solve still gives a bound
+---   tolerance (a finite number in 1e-15..0.5, default the solver's (DSDP 1e-7, low rank 1e-6)): target relative gap of the solver
+---   max_iterations (an integer in 1..100000000, default the solver's): iteration cap (DSDP iterations, low-rank sweeps)
+---   max_memory (bytes > 0 (math.huge: none), default a third of the machine's memory, at least 1 GB): refuse (before allocating) a solve estimated above this many bytes
+---   rank (an integer in 1..1000000, default ⌈√(2n)⌉ + 1 (grown from half of it)): low-rank solver: the factor's rank
+---   seed (an integer seed, default 0): low-rank solver: seed of its start
+---   verbosity (an integer in 0..3, default 0): 0 silent, 2 progress lines on stderr, 3 everything the solver prints
+---   progress (a boolean, default false): a progress line on stderr
+--- returns result: table — the shared relaxation result (help(lip.relaxation)): relaxation = "sdp", method = "SDP", status (the solver's, or "uncertified" when the proof failed), certified (a theorem: L <= certified; nil when not proved), solver_value, correction, order, constraints, formulation, solver, free/fixed/dropped (hidden neurons), seconds, build_seconds, solve_seconds, certify_seconds, iterations, peak_memory (bytes, process peak), message; with estimate_only: order, constraints, formulation, solver, estimated_bytes
+---@param problem lip.LipschitzProblem from lip.lipschitz_problem{...}
+---@param options? {formulation?: 'auto'|'maxcut'|'chained', estimate_only?: boolean, quiet?: boolean, solver?: string, time_limit?: number, tolerance?: number, max_iterations?: integer, max_memory?: number, rank?: integer, seed?: integer, verbosity?: integer, progress?: boolean}
+---@return table result
+function lip.sdp.shor(problem, options) end
+
+--- lip.sdp.solve{ sense = , blocks = , cost = , constant = , constraints = , trace_bounds = , maxcut = , trace_block = , name = , primal = , certify = , solver = , time_limit = , tolerance = , max_iterations = , max_memory = , rank = , seed = , verbosity = , progress = } -> result
+--- Solves a semidefinite program  max (or min) Σ_b <C_b, X_b> + c0  s.t.  lower_k <= Σ_b <A_kb, X_b> <= upper_k,  X_b ⪰ 0  (or the MAXCUT-type SDP of a matrix Q) with a registered SDP solver, then certifies the solver's dual with the verified Cholesky: certified is a theorem.
+--- problem: options (unknown keys are an error)
+---   sense (one of max, min, maximize, minimize, default max): the objective's sense
+---   blocks (a list of integers in 1..46340): block orders {n1, n2, ...} (X_b is n_b × n_b, X_b ⪰ 0)
+---   cost (any value, default 0): C: one matrix (one block) or a table {[b] = matrix} (several blocks; missing = 0)
+---   constant (a finite number, default 0): constant term c0 of the objective
+---   constraints (any value, default none): { {A = matrix or {[b] = matrix}, lower =, upper =, equal =, name =, formation_error = }, ... }: lower <= Σ_b <A_b, X_b> <= upper
+---   trace_bounds (any value, default unknown): per block an upper bound on tr(X_b) valid on the feasible set (math.huge or false: unknown); lets the certificate repair a slightly infeasible dual
+---   maxcut (any value): instead of blocks/cost/constraints: the MAXCUT-type SDP max <Q, X>, diag X = 1, X ⪰ 0 for this matrix Q
+---   trace_block (a list of integers ≥ 1, default none): with maxcut: {first, last}, indices whose diagonal sums to 1 instead (the ℓ2 ball)
+---   name (a string, default sdp): a name for messages
+---   primal (a boolean, default true when every block has order <= 200): return X per block as dense rows
+---   certify (a boolean, default true): prove a bound from the dual (verified Cholesky)
+---   solver (a string, default auto): a registered SDP solver: "dsdp" (interior point, any block SDP), "lowrank" (mixing method, MAXCUT-type only), "auto" (DSDP up to order 500, low rank above)
+---   time_limit (seconds ≥ 0 (math.huge: none), default none): seconds for the solve (math.huge: none); the certificate runs after it, so a stopped solve still gives a bound
+---   tolerance (a finite number in 1e-15..0.5, default the solver's (DSDP 1e-7, low rank 1e-6)): target relative gap of the solver
+---   max_iterations (an integer in 1..100000000, default the solver's): iteration cap (DSDP iterations, low-rank sweeps)
+---   max_memory (bytes > 0 (math.huge: none), default a third of the machine's memory, at least 1 GB): refuse (before allocating) a solve estimated above this many bytes
+---   rank (an integer in 1..1000000, default ⌈√(2n)⌉ + 1 (grown from half of it)): low-rank solver: the factor's rank
+---   seed (an integer seed, default 0): low-rank solver: seed of its start
+---   verbosity (an integer in 0..3, default 0): 0 silent, 2 progress lines on stderr, 3 everything the solver prints
+---   progress (a boolean, default false): a progress line on stderr
+--- returns result: table
+--- A matrix is dense rows {{a11, a12, ...}, {a21, ...}, ...} (must be exactly symmetric), or
+--- {entries = {{i, j, v}, ...}} (1-based; (i, j) and (j, i) name the same entry, repeated
+--- entries are summed), or {diagonal = {d1, ..., dn}}. With one block, cost and each A are
+--- one matrix; with several, a table keyed by block index.
+--- result: { status ("optimal", "infeasible", "time_limit", "numerical_error", ... as
+---   lip.lp.solve), value (the solver's objective: primal when it has one, else dual),
+---   primal_value, dual_value, dual (one multiplier per constraint, of the maximisation
+---   form; for maxcut: d, one per index), primal = {X1, ...} (dense rows; with primal =
+---   true), certified (a theorem: an upper bound on the maximum, or a lower bound on the
+---   minimum; nil when the proof failed), certificate ("certified" / "uncertified"),
+---   correction (certified - dual value), loose_bound (diagonal-dominance bound, a theorem,
+---   when the Cholesky proof failed), certify_method, iterations, seconds, solve_seconds,
+---   certify_seconds, solver, message, order (largest block), constraints }
+--- Bad data (NaN, wrong orders, asymmetric dense matrices, lower > upper) raise an error
+--- naming the entry; a solver failure or time limit is a status.
+---@param problem {sense?: 'max'|'min'|'maximize'|'minimize', blocks?: integer[], cost?: any, constant?: number, constraints?: any, trace_bounds?: any, maxcut?: any, trace_block?: integer[], name?: string, primal?: boolean, certify?: boolean, solver?: string, time_limit?: number, tolerance?: number, max_iterations?: integer, max_memory?: number, rank?: integer, seed?: integer, verbosity?: integer, progress?: boolean}
+---@return table result
+function lip.sdp.solve(problem) end
+
+--- lip.sdp.solvers() -> names, default
+--- The SDP solvers registered in this Lua state ("auto" is the default).
+--- returns names: string[]
+--- returns default: string
+---@return string[] names
+---@return string default
+function lip.sdp.solvers() end
+
+--- lip.shard.append(path, line)
+--- Appends one line (a newline is added) to path, then flushes and fsyncs it; every step is
+--- checked and a failure raises "cannot write <path>: <reason>" (exit 1 in scripts).
+---@param path any
+---@param line any
+function lip.shard.append(path, line) end
+
+--- lip.shard.decode(text) -> value
+--- Strict JSON reader for shard files: the text must be one value; numbers with a fraction or
+--- exponent read as floats, others as integers; {"$float": "inf"|"-inf"|"nan"} reads as that
+--- float (lip.shard.encode writes non-finite numbers so). Malformed text raises "JSON: … at byte N".
+---@param text any
+---@return any value
+function lip.shard.decode(text) end
+
+--- lip.shard.encode(value) -> string
+--- One line of JSON for a row or header: sorted keys, exact numbers, non-finite numbers as
+--- {"$float": "inf"|"-inf"|"nan"} so that lip.shard.decode gives the same value back.
+---@param value any
+---@return any string
+function lip.shard.encode(value) end
+
+--- lip.shard.from_env([getenv]) -> i, n | nil
+--- The shard of a Slurm array task: i = (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN) / STEP + 1 of
+--- n = SLURM_ARRAY_TASK_COUNT (or (MAX - MIN) / STEP + 1); nil outside an array. An array that is
+--- not contiguous is refused (submit --array=1-N).
+---@param getenv? any
+---@return any i, n | nil
+function lip.shard.from_env(getenv) end
+
+--- lip.shard.is_error(e) -> message, exit_code | nil
+--- For an error raised by lip.shard (a refusal with its exit code: 2 for bad options, 1 for bad
+--- files and failed writes).
+---@param e any
+---@return any message, exit_code | nil
+function lip.shard.is_error(e) end
+
+--- lip.shard.is_interrupt(err) -> boolean
+--- True for the error Ctrl-C raises ("interrupted!"), also with a position prefix or traceback.
+---@param err any
+---@return any boolean
+function lip.shard.is_interrupt(err) end
+
+--- lip.shard.parse(arg, spec) -> options
+--- lip.script.options(arg, spec) plus the sweep options --shard i/n, --merge, --merge_set NAME,
+--- --fresh and --plan. With --merge the work options are those recorded in the shard files under
+--- --out (so `script --merge --out DIR` needs no other option).
+---@param arg any
+---@param spec any
+---@return any options
+function lip.shard.parse(arg, spec) end
+
+--- lip.shard.parse_spec("i/n") -> i, n
+--- Parses a shard specification: shard i of n, 1 <= i <= n. Anything else raises an error
+--- that names the problem (exit code 2 in scripts).
+---@param i any
+---@param n any
+---@return any i, n
+function lip.shard.parse_spec(i, n) end
+
+--- lip.shard.pcall(f, ...) -> ok, ...
+--- pcall for sweep scripts: catches errors (a refused LP, a bad configuration) like pcall, but
+--- re-raises Ctrl-C's "interrupted!" so an interrupted run stops (exit 130) instead of recording
+--- the interrupt as a result.
+---@param f any
+---@return any ok, ...
+function lip.shard.pcall(f) end
+
+--- lip.shard.run(options, { name = "stem", items = { {key = "...", ...}, ... }, work = function(item) -> rows,
+---                          estimate = function(item) -> seconds, memory_bytes, not_work = {opt = true},
+---                          progress = function(done, total) }) -> rows | nil
+--- Runs a sweep with the options from lip.shard.parse. Item keys must be unique; rows are flat
+--- tables of strings, numbers and booleans. Shard i/n (--shard, else the Slurm array task,
+--- else 1/1) computes items i, i+n, ...; each finished item's rows are appended to
+--- out/shards/<name>/shard-i-of-n.jsonl (flushed, fsync'd, writes checked) and items found in any
+--- shard file of the sweep are skipped (resume). Returns every row in item order for a 1/1 run
+--- and for --merge (after checking that no row is missing, duplicated, corrupt or from other
+--- options), nil for a shard of several and for --plan (which prints the items and estimates as
+--- JSON). Ctrl-C: exit 130 after the finished items are on disk; a write failure, a bad shard
+--- spec, an empty slice: a message and a non-zero exit.
+---@param item any
+---@return any rows,
+function lip.shard.run(item) end
+
+--- lip.shard.sets(out) -> { {name, dir, header, files}, ... }
+--- The sweeps that have shard files under out/shards (header: script, options, items, ...).
+---@param out any
+---@return any { {name, dir, header, files}, ... }
+function lip.shard.sets(out) end
+
+--- lip.shard.slice(count, i, n) -> { indices }
+--- The items of shard i of n among count items: i, i + n, i + 2n, ... (round robin, so a grid
+--- whose cost grows along the list is spread evenly). Deterministic: it depends on nothing else.
+---@param count any
+---@param i any
+---@param n any
+---@return any { indices }
+function lip.shard.slice(count, i, n) end
+
+--- lip.shard.write_atomic(path, text) -> path
+--- Writes text to path atomically: a temporary file in the same folder, every write checked,
+--- flushed and fsync'd, then renamed over path. A failure (full disk, `ulimit -f`, no such folder)
+--- raises an error naming the file and leaves an earlier path untouched.
+---@param path any
+---@param text any
+---@return any path
+function lip.shard.write_atomic(path, text) end
 
 --- lip.sparsity.by_input(problem) -> { {variable names}, ... }
 --- The sets of the by_input pattern on this problem (see help(lip.sparsity.sets)).
@@ -1161,4 +1526,81 @@ function lip.test.summary(results) end
 --- returns text: string
 ---@return string text
 function lip.version() end
+
+--- lip.witness.certify(net, [norm], x, [options]) -> witness, reason
+--- Checks one point as a witness: x in the domain, every pre-activation at least `margin` from every kink (so f is differentiable at x), the gradient enclosed with directed rounding. Returns the witness, or nil and the reason (outside_domain, margin_too_small, non_finite, ...).
+--- net: a Network
+--- norm (optional): a norm ("linf", "l1", "l2", a user norm's name or value) — the input norm (linf, l1, l2), default linf
+--- x: a list of finite numbers — the point
+--- options (optional): options (unknown keys are an error)
+---   box (a box {lower =, upper =} or {center =, radius =}, default [-5, 5]^n): where the witness may lie: {lower=, upper=} (the global constant on that box) or {center=, radius=} (a local constant; rounded inward)
+---   domain (a domain {lo, hi} with lo < hi, default none): clip the box to this data domain
+---   margin (a finite number ≥ 0, default 1e-9): smallest accepted distance of a pre-activation from a kink
+--- returns witness: table|nil — {lower (proven <= |grad f(x)|_*), upper, estimate, point, pattern, margin, source}
+--- returns reason: string|nil
+---@param net lip.Network
+---@param norm? string|lip.Norm the input norm (linf, l1, l2), default linf
+---@param x number[] the point
+---@param options? {box?: lip.Box, domain?: number[], margin?: number}
+---@return table|nil witness
+---@return string|nil reason
+function lip.witness.certify(net, norm, x, options) end
+
+--- lip.witness.exact(net, [norm], [options]) -> result
+--- Exact values for small ReLU / leaky-ReLU networks (linf or l1 input norm). quantity = "lipschitz": the Lipschitz constant on the box (LipMIP's mixed-integer program, or enumeration of realisable activation patterns); "max_p": the maximum of the norm-gradient polynomial (vertex enumeration up to 24 variables, else the MIP). The lower value is proven by a checked witness; the upper value is the solver's floating-point claim (upper_is_proof = false).
+--- net: a Network
+--- norm (optional): a norm ("linf", "l1", "l2", a user norm's name or value) — the input norm (linf, l1, l2), default linf
+--- options (optional): options (unknown keys are an error)
+---   box (a box {lower =, upper =} or {center =, radius =}, default [-5, 5]^n): where the witness may lie: {lower=, upper=} (the global constant on that box) or {center=, radius=} (a local constant; rounded inward)
+---   domain (a domain {lo, hi} with lo < hi, default none): clip the box to this data domain
+---   quantity (one of lipschitz, max_p, default lipschitz): what to compute
+---   method (one of mip, pattern_enumeration, vertex_enumeration, default by size): how
+---   time_limit (seconds ≥ 0 (math.huge: none), default none): stop after this many seconds (then status = time_limit and [lower, upper] is an interval)
+---   verbosity (an integer in 0..3, default 0): solver messages
+---   max_binaries (an integer in 0..1000000, default 400): refuse MIPs with more binaries
+---   seed (an integer seed, default 0): seed of the witness search that gives the incumbent
+--- returns result: table — {quantity, method, status (exact | time_limit | interrupted | not_certified | too_large | solver_error), exact, value, lower, upper, upper_is_proof, witness, pattern, incumbent, binaries, nodes, seconds, message}
+---@param net lip.Network
+---@param norm? string|lip.Norm the input norm (linf, l1, l2), default linf
+---@param options? {box?: lip.Box, domain?: number[], quantity?: 'lipschitz'|'max_p', method?: 'mip'|'pattern_enumeration'|'vertex_enumeration', time_limit?: number, verbosity?: integer, max_binaries?: integer, seed?: integer}
+---@return table result
+function lip.witness.exact(net, norm, options) end
+
+--- lip.witness.interval(result) -> lower, upper, exact
+--- The numbers an exact() result stands for: lower is proven by a checked witness; upper is the
+--- solver's bound (a floating-point claim, not a proof); exact is true when they meet.
+---@param result any
+---@return any lower, upper, exact
+function lip.witness.interval(result) end
+
+--- lip.witness.search(net, [norm], [options]) -> result
+--- A certified lower bound on the Lipschitz constant over a box: the best checked witness among LBS's best random point, gradient ascent on |grad f|_* (smoothed for ReLU), alternating maximisation over activation patterns with LP-checked realisability and neighbour flips (piecewise-linear nets), and user points/patterns.
+--- net: a Network
+--- norm (optional): a norm ("linf", "l1", "l2", a user norm's name or value) — the input norm (linf, l1, l2), default linf
+--- options (optional): options (unknown keys are an error)
+---   box (a box {lower =, upper =} or {center =, radius =}, default [-5, 5]^n): where the witness may lie: {lower=, upper=} (the global constant on that box) or {center=, radius=} (a local constant; rounded inward)
+---   domain (a domain {lo, hi} with lo < hi, default none): clip the box to this data domain
+---   seed (an integer seed, default 0): random seed
+---   time_limit (seconds ≥ 0 (math.huge: none), default none): stop the search after this many seconds (the best witness so far is kept)
+---   kicks (a boolean, default true): with a time limit, use all of it: perturb the best pattern or point and climb again until the time is up (false: stop after the bounded search, reproducible)
+---   margin (a finite number ≥ 0, default 1e-9): smallest accepted distance from a kink
+---   samples (an integer in 0..100000000, default 10000): random points (the LBS part)
+---   ascent_starts (an integer in 0..100000, default 8): gradient-ascent starts
+---   ascent_steps (an integer in 0..1000000, default 150): steps per start
+---   ascent_step (a finite number ≥ 0, default 0.05): step size (fraction of the box width)
+---   pattern_starts (an integer in 0..100000, default 3): starts of the pattern search
+---   pattern_moves (an integer in 0..1000000, default 40): moves per start
+---   flips (an integer in 0..1000000, default 24): neighbour flips tried per move
+---   lp_cap (a finite number ≥ 0, default 0.01): cap on the margin the realisability LP asks for
+---   lp_max_nonzeros (an integer in 0..1000000000, default 150000): skip the pattern search above this LP size
+---   points (a matrix (a list of rows of finite numbers), default none): extra candidate points
+---   patterns (any value, default none): extra candidate activation patterns (lists of layers of 0/1)
+---   lbs (any value, default none): a precomputed LBS {value =, point =} (not sampled again)
+---   progress (a boolean, default false): print progress on stderr
+--- returns result: table — {lower, witness, source, lbs, by_source, drops, checked, lp_solves, lp_seconds, seconds, stop_reason, notes, domain}
+---@param net lip.Network
+---@param norm? string|lip.Norm the input norm (linf, l1, l2), default linf
+---@param options? {box?: lip.Box, domain?: number[], seed?: integer, time_limit?: number, kicks?: boolean, margin?: number, samples?: integer, ascent_starts?: integer, ascent_steps?: integer, ascent_step?: number, pattern_starts?: integer, pattern_moves?: integer, flips?: integer, lp_cap?: number, lp_max_nonzeros?: integer, points?: number[][], patterns?: any, lbs?: any, progress?: boolean}
+---@return table result
+function lip.witness.search(net, norm, options) end
 

@@ -76,6 +76,9 @@ extension LuaVM {
         if let v: Double = a.get("max_memory") { o.limits.maxMemoryBytes = v }
         if let v: Int = a.get("certificate") { o.certificateSize = v }
         o.timeLimit = a.get("time_limit", as: Double?.self) ?? nil
+        // the solver's own memory model in estimates and refusals (the default solver when the
+        // call names none)
+        o.solver = try? a.vm.solver(named: a.get("solver"))
         if a.get("progress") ?? false {
             let p = ProgressPrinter(label: "LiPopt-\(o.degree) [\(o.family.name)]")
             o.progress = { p.report($0) }
