@@ -74,4 +74,24 @@ it("lip.lipschitz: the lower bound is a checked witness, below the exact value a
   end
 end)
 
+it("lip.bounds.exact: vertex enumeration and, beyond 24 variables, the MIP, saying which", function()
+  local v, _, m = lip.bounds.exact(lip.lipschitz_problem { network = net })
+  assert(math.abs(v - 8) < 1e-12 and m == "vertex_enumeration")
+  -- 30 hidden ReLU neurons (> 24 variables): the MIP's max p against the hand maximum
+  -- max over t in {-1, 1}^2 of sum_j max(0, c_j (W1_j . t)) (s_j in [0, 1] chosen per neuron).
+  local big = lip.nn.random { sizes = { 2, 30, 1 }, seed = 4, activation = "relu" }
+  local value, _, method, r = lip.bounds.exact(big, "linf", { time_limit = 120 })
+  assert(method == "mip", method)
+  assert(value and r.exact, r.message)
+  local W, c = big:layer(1).weights, big:layer(2).weights[1]
+  local hand = 0
+  for _, t in ipairs { { 1, 1 }, { 1, -1 }, { -1, 1 }, { -1, -1 } } do
+    local sum = 0
+    for j = 1, 30 do sum = sum + math.max(0, c[j] * (W[j][1] * t[1] + W[j][2] * t[2])) end
+    hand = math.max(hand, sum)
+  end
+  assert(math.abs(value - hand) <= 1e-7 * (1 + hand), value .. " vs " .. hand)
+  raises(function() lip.bounds.exact(42) end, "LipschitzProblem or a lip.Network expected")
+end)
+
 H.finish()
