@@ -116,21 +116,27 @@ unsigned long long liplua_deadline_push(double seconds) {
 
 void liplua_deadline_pop(unsigned long long previous) { watch_deadline_ns = previous; }
 
+static void arm_stop_hook(void) {
+    lua_State *L = interrupt_state;
+    if (L)    /* stop at the very next instruction, call or line */
+        lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
+
 static void interrupt_action(int sig) {
     signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
-    liplua_interrupt_set(); /* solvers, Swift loops and the stop hook poll this flag */
-    if (interrupt_state)    /* stop at the very next instruction, call or line */
-        lua_sethook(interrupt_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    liplua_interrupt_set(); /* solvers, Swift loops and the stop hook poll this flag; arms the hook */
 }
 
 void liplua_interruptible_begin(struct lua_State *L) {
     interrupt_state = L;
+    liplua_interrupt_set_notify(arm_stop_hook);   /* a request from any thread arms the hook */
     if (liplua_interrupt_pending()) lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
     signal(SIGINT, interrupt_action);
 }
 
 void liplua_interruptible_end(void) {
     signal(SIGINT, SIG_DFL);
+    liplua_interrupt_set_notify(0);
     lua_State *L = interrupt_state;
     interrupt_state = NULL;
     if (L && lua_gethook(L) == stop_hook) lua_sethook(L, NULL, 0, 0);
