@@ -48,11 +48,7 @@ int liplua_pcall_tostring(lua_State *L, int idx) {
    "interrupted!" or "time limit reached" inside Lua, never across a Swift frame (a Swift
    function that calls back into Lua does so under its own lua_pcall). It keeps raising while
    the stop is due, so a `pcall` in user code cannot swallow it for good. Count events happen
-   only while Lua instructions run, so the hook never fires inside a C message handler.
-
-   It is installed only when something can be due: by the SIGINT handler (as lua.c does), and
-   around Lua callbacks that run under a deadline. Lua 5.4 runs every instruction through its
-   slow path while any hook is set (about 3x slower), so no hook stays on otherwise. */
+   only while Lua instructions run, so the hook never fires inside a C message handler. */
 #include <signal.h>
 #include <stdint.h>
 #include <time.h>
@@ -79,10 +75,6 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
        error (pcall in a loop) stops at its next instruction; count events only, so C
        functions such as the message handler are not hooked while the error unwinds. When
        nothing is due (the flag was cleared), back to every LIPLUA_STOP_COUNT instructions. */
-    if (!why && watch_deadline_ns == 0) {   /* nothing due and nothing to watch: off */
-        lua_sethook(L, NULL, 0, 0);
-        return;
-    }
     int count = why ? 1 : LIPLUA_STOP_COUNT;
     if (lua_gethookcount(L) != count || lua_gethookmask(L) != LUA_MASKCOUNT)
         lua_sethook(L, stop_hook, LUA_MASKCOUNT, count);
@@ -94,14 +86,11 @@ void liplua_stop_hook_install(lua_State *L, liplua_saved_hook *saved) {
     saved->hook = (void *)lua_gethook(L);
     saved->mask = lua_gethookmask(L);
     saved->count = lua_gethookcount(L);
-    if (saved->hook == (void *)stop_hook) return;
-    if (watch_deadline_ns != 0 || liplua_interrupt_pending())
-        lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
+    if (saved->hook != (void *)stop_hook) lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
 }
 
 void liplua_stop_hook_restore(lua_State *L, const liplua_saved_hook *saved) {
     if (saved->hook == (void *)stop_hook) return;      /* it was on before: leave it */
-    if (lua_gethook(L) != stop_hook) return;           /* never installed (or already off) */
     lua_sethook(L, (lua_Hook)saved->hook, saved->mask, saved->count);
 }
 
@@ -116,27 +105,21 @@ unsigned long long liplua_deadline_push(double seconds) {
 
 void liplua_deadline_pop(unsigned long long previous) { watch_deadline_ns = previous; }
 
-static void arm_stop_hook(void) {
-    lua_State *L = interrupt_state;
-    if (L)    /* stop at the very next instruction, call or line */
-        lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
-}
-
 static void interrupt_action(int sig) {
     signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
-    liplua_interrupt_set(); /* solvers, Swift loops and the stop hook poll this flag; arms the hook */
+    liplua_interrupt_set(); /* solvers, Swift loops and the stop hook poll this flag */
+    if (interrupt_state)    /* stop at the very next instruction, call or line */
+        lua_sethook(interrupt_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
 }
 
 void liplua_interruptible_begin(struct lua_State *L) {
     interrupt_state = L;
-    liplua_interrupt_set_notify(arm_stop_hook);   /* a request from any thread arms the hook */
-    if (liplua_interrupt_pending()) lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
+    lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
     signal(SIGINT, interrupt_action);
 }
 
 void liplua_interruptible_end(void) {
     signal(SIGINT, SIG_DFL);
-    liplua_interrupt_set_notify(0);
     lua_State *L = interrupt_state;
     interrupt_state = NULL;
     if (L && lua_gethook(L) == stop_hook) lua_sethook(L, NULL, 0, 0);

@@ -8,8 +8,6 @@
 int liplua_interrupt_pending(void);
 /* Sets the flag (called from the SIGINT handler, or by tests). Async-signal-safe. */
 void liplua_interrupt_set(void);
-/* Called (async-signal-safely) by liplua_interrupt_set; NULL for none. */
-void liplua_interrupt_set_notify(void (*f)(void));
 /* Clears the flag (the REPL does this before each command). */
 void liplua_interrupt_clear(void);
 /* How many interrupts were requested since start-up (a second Ctrl-C can be told apart). */
