@@ -63,6 +63,10 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
   t = clock()
   local ubp = lip.bounds.product(net, "linf", problem.input_box and { input_box = problem.input_box, domain = domain } or nil)
   rows[#rows + 1] = { setting = label, method = "UBP", kind = "certificate", bound = ubp, seconds = clock() - t }
+  -- The chain every certificate must satisfy: LBS (and a witness) <= certified <= UBP.
+  local function chain_violated(c)
+    return c and (c < lbs * (1 - 1e-9) or c > ubp * (1 + 1e-9) or (witness and c < witness))
+  end
   local p = problem.problem
   local info = p:info()
   print(string.format("%s: p has %d terms in %d variables", label, info.terms, info.variables))
@@ -74,8 +78,7 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
       row.bound, row.solver_value, row.seconds = r.certified, r.solver_value, r.seconds
       row.rows, row.columns, row.nonzeros = r.rows, r.columns, r.nonzeros
       print("  " .. report.row(r))
-      if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9)
-                          or (witness and r.certified < witness)) then
+      if chain_violated(r.certified) then
         row.kind = row.kind .. " CHAIN VIOLATED"
       end
     else
@@ -93,7 +96,7 @@ local function run(label, problem, box, domain, skip_lipopt, extra_points)
       row.bound, row.solver_value, row.seconds, row.order, row.rows = r.certified, r.solver_value, r.seconds, r.order, r.constraints
       print(string.format("  SDP (%s, %s): bound %s, order %d, %d constraints, %.2f s", r.solver, r.formulation,
         r.certified and string.format("%.6g", r.certified) or "uncertified", r.order, r.constraints, r.seconds))
-      if r.certified and (r.certified < lbs * (1 - 1e-9) or r.certified > ubp * (1 + 1e-9) or (witness and r.certified < witness)) then
+      if chain_violated(r.certified) then
         row.kind = row.kind .. " CHAIN VIOLATED"
       end
     else
