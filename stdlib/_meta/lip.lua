@@ -396,14 +396,20 @@ function lip.act.leaky_relu(alpha) end
 ---@return string[] names
 function lip.act.names() end
 
---- lip.bounds.exact(problem [, max_variables = 24]) -> value, argmax
---- The exact maximum of the norm-gradient polynomial p over its domain, by enumerating the
---- vertices of the box (p is multilinear) or of the dual ball; refuses problems with more than
---- max_variables enumerated variables. Global Lipschitz <= this <= every certified LiPopt bound.
+--- lip.bounds.exact(problem [, max_variables = 24]) -> value, argmax, "vertex_enumeration"
+--- lip.bounds.exact(net, norm [, options]) -> value | nil, point, method, result
+--- The exact maximum of the norm-gradient polynomial p. For a problem: by enumerating the vertices
+--- of the box (p is multilinear) or of the dual ball; refuses more than max_variables enumerated
+--- variables. For a network (ReLU or leaky ReLU; linf or l1): vertex enumeration up to 24
+--- derivative variables, else a mixed-integer program with GLPK's branch and cut (options of
+--- lip.witness.exact: box, method, time_limit, max_binaries, ...; quantity = "lipschitz" gives the
+--- Lipschitz constant itself). method says which was used; value is nil when the MIP stopped early,
+--- and result has the interval [lower, upper] and the status. Global Lipschitz <= max p <= every
+--- certified bound.
 ---@param problem any
 ---@param max_variables? any
 ---@param 24? any
----@return any value, argmax
+---@return any value, argmax, "vertex_enumeration"
 function lip.bounds.exact(problem, max_variables, 24) end
 
 --- lip.bounds.product(net, [norm], [options]) -> ubp

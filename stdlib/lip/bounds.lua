@@ -8,7 +8,6 @@ local bounds = {}
 bounds.product = native.product
 bounds.sampled = native.sampled
 bounds.witness = (require "_lip").witness.search
-bounds.exact_lipschitz = (require "_lip").witness.exact
 
 local function has_method(x, name)
   local ok, m = pcall(function() return x[name] end)

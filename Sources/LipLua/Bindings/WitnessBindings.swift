@@ -250,11 +250,6 @@ struct DropsTable: LuaPushable {
     }
 }
 
-/// A number of a copied Lua value (integer or float), nil otherwise.
-private func numberOf(_ v: LuaValue) -> Double? {
-    switch v { case .integer(let k): return Double(k); case .number(let d): return d; default: return nil }
-}
-
 /// The elements of a copied Lua list (an empty table counts as an empty list).
 private func listOf(_ v: LuaValue) -> [LuaValue]? {
     switch v { case .array(let a): return a; case .table(let d) where d.isEmpty: return []; default: return nil }
@@ -271,7 +266,7 @@ func readPatterns(_ v: LuaValue) throws -> [ActivationPattern] {
             guard let pieces = listOf(layer) else { throw LuaRaise("patterns[\(k + 1)][\(m + 1)]: a list of 0/1 expected") }
             var row: [UInt8] = []
             for x in pieces {
-                guard let d = numberOf(x), d == d.rounded(), d >= 0, d <= 255 else {
+                guard let d = x.doubleValue, d == d.rounded(), d >= 0, d <= 255 else {
                     throw LuaRaise("patterns[\(k + 1)][\(m + 1)]: pieces must be 0, 1, ...")
                 }
                 row.append(UInt8(d))
@@ -285,10 +280,10 @@ func readPatterns(_ v: LuaValue) throws -> [ActivationPattern] {
 
 /// A precomputed LBS {value =, point =}.
 func readLBS(_ v: LuaValue, inputs n: Int) throws -> (value: Double, point: [Double]) {
-    guard case .table(let t) = v, let vv = t["value"], let value = numberOf(vv), let pv = t["point"], let pt = listOf(pv) else {
+    guard case .table(let t) = v, let vv = t["value"], let value = vv.doubleValue, let pv = t["point"], let pt = listOf(pv) else {
         throw LuaRaise("option 'lbs': {value = number, point = {...}} expected")
     }
-    let point = pt.compactMap(numberOf)
+    let point = pt.compactMap(\.doubleValue)
     guard point.count == n, pt.count == n, value.isFinite, point.allSatisfy(\.isFinite) else {
         throw LuaRaise("option 'lbs': a finite value and a point with \(n) finite coordinates expected")
     }
