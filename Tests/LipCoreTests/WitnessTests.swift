@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LipTestSupport
 import LipControl
 import LipGLPK
 import LipLP
@@ -12,23 +13,6 @@ import LipIO
 // and finite differences of the forward pass computed by numpy in python3.
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// Runs python3 with a script; nil when python3 (or the script) fails.
-enum WitnessPython {
-    static func run(_ script: String, _ args: [String]) throws -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
-}
 
 func box(_ n: Int, _ lo: Double, _ hi: Double) throws -> WitnessDomain {
     try WitnessDomain.global(inputs: n, box: ([Double](repeating: lo, count: n), [Double](repeating: hi, count: n)))
@@ -364,9 +348,11 @@ struct WitnessSearchTests {
                 out.append([inside, bool(same), float(val), w["lower"]])
         print(json.dumps(out))
         """
-        guard let text = try WitnessPython.run(script, [file.path]) else {
+        guard let run = try Subprocess.python(["-c", script, file.path]) else {
             Issue.record("python3 with numpy is needed for the finite-difference oracle"); return
         }
+        guard run.status == 0, !run.timedOut else { Issue.record("the numpy oracle failed: \(run.summary)"); return }
+        let text = run.stdout
         let rows = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [[Any]]
         #expect(rows.count == cases.count)
         for (k, row) in rows.enumerated() {

@@ -2,6 +2,7 @@ import Foundation
 import LipLP
 @testable import LipGLPK
 import Testing
+import LipTestSupport
 
 func temporaryPath(_ name: String) -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("liplua-glpk-\(getpid())")
@@ -14,11 +15,8 @@ func glpsolObjective(_ args: [String]) throws -> Double? {
     let exe = "/usr/bin/glpsol"
     guard FileManager.default.isExecutableFile(atPath: exe) else { return nil }
     let out = temporaryPath("glpsol-\(UUID().uuidString).txt")
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args + ["-o", out]
-    p.standardOutput = FileHandle.nullDevice
-    try p.run(); p.waitUntilExit()
+    let r = try Subprocess.run(exe, args + ["-o", out], timeout: 120)
+    guard !r.timedOut else { Issue.record("glpsol: \(r.summary)"); return nil }
     let text = try String(contentsOfFile: out, encoding: .utf8)
     guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Objective:") }),
           let eq = line.firstIndex(of: "=") else { return nil }

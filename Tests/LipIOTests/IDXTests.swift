@@ -22,24 +22,9 @@ import Testing
         [0, 0, type, UInt8(shape.count)] + shape.flatMap(be32)
     }
 
-    /// Runs python3 with a script; returns nil when python3 is unavailable.
-    static func python(_ script: String, _ args: [String]) throws -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     static func gzipWithPython(_ src: URL, _ dst: URL) throws -> Bool {
         let script = "import gzip,sys; open(sys.argv[2],'wb').write(gzip.compress(open(sys.argv[1],'rb').read()))"
-        return try python(script, [src.path, dst.path]) != nil
+        return try runPython(["-c", script, src.path, dst.path]) != nil
     }
 
     @Test func readsUncompressedImages() throws {
@@ -151,7 +136,7 @@ import Testing
         img=gzip.open(sys.argv[1]).read(); lab=gzip.open(sys.argv[2]).read()
         print(len(img)-16, sum(img[16:16+784]), sum(img[16+784*9999:]), ' '.join(str(b) for b in lab[8:18]))
         """
-        guard let out = try Self.python(script, [images, labels]) else {
+        guard let out = try runPython(["-c", script, images, labels]) else {
             Issue.record("python3 is needed for the oracle")
             return
         }
@@ -190,7 +175,7 @@ import Testing
             if k != 4: x = np.maximum(x, 0) if sys.argv[4] == "relu" else np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
         print(" ".join(str(int(c)) for c in x.argmax(1)))
         """
-        guard let out = try Self.python(script, [model, images, String(count), activation]) else {
+        guard let out = try runPython(["-c", script, model, images, String(count), activation]) else {
             Issue.record("python3 with numpy and safetensors is needed for the oracle")
             return
         }

@@ -15,20 +15,11 @@ import Testing
 
     /// Runs python3 (with numpy and safetensors); nil (and a printed note) when unavailable.
     static func python(_ script: String, _ args: [String]) throws -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        do { try p.run() } catch { print("SKIP: python3 not runnable (\(error)); file-format tests need python3 with numpy and safetensors"); return nil }
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let es = String(decoding: e, as: UTF8.self)
-        if p.terminationStatus != 0 {
-            if es.contains("No module named") { print("SKIP: \(es) — install numpy and safetensors to run the file-format tests"); return nil }
-            throw NetworkFileError.io("python failed: \(es)")
+        guard let out = try runPython(["-c", script] + args) else {
+            print("SKIP: python3 with numpy and safetensors is needed for the file-format tests (scripts/tools/setup --python)")
+            return nil
         }
-        return String(decoding: o, as: UTF8.self)
+        return out
     }
 
     static let writer = """

@@ -1,25 +1,16 @@
 import Foundation
 import Testing
+import LipTestSupport
 @testable import LipCore
 @testable import LipIO
 
 /// Runs python3 with a script file or `-c` text; nil when python3 or a module is missing
-/// (the caller records an issue: scripts/tools/setup --python installs them).
+/// (the caller records an issue: scripts/tools/setup --python installs them). A failing or
+/// stuck script (killed after 300 s) throws with its stderr.
 func runPython(_ args: [String]) throws -> String? {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3"] + args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out; p.standardError = err
-    do { try p.run() } catch { return nil }
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let es = String(decoding: e, as: UTF8.self)
-    if p.terminationStatus != 0 {
-        if es.contains("No module named") { return nil }
-        throw NetworkFileError.io("python failed: \(es)")
-    }
-    return String(decoding: o, as: UTF8.self)
+    guard let r = try Subprocess.python(args) else { return nil }
+    guard r.status == 0, !r.timedOut else { throw NetworkFileError.io("python failed: \(r.summary)") }
+    return r.stdout
 }
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LipTestSupport
 
 /// The built `liplua` sits next to the test bundle in the build products directory.
 let lipluaBinary: String = {
@@ -15,31 +16,23 @@ let lipluaBinary: String = {
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
+/// Runs liplua (or `/bin/sh` with `shell`) with a clean Lua environment; a run that outlives
+/// `timeout` seconds is killed and reported as a failure.
 func liplua(_ args: [String], stdin: String? = nil, environment: [String: String] = [:], cwd: String? = nil,
-            shell: Bool = false) throws -> Run {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: shell ? "/bin/sh" : lipluaBinary)
-    p.arguments = args
+            shell: Bool = false, timeout: Double = 300) throws -> ProcessRun {
     var env = ProcessInfo.processInfo.environment
     env.removeValue(forKey: "LUA_INIT"); env.removeValue(forKey: "LUA_INIT_5_4"); env.removeValue(forKey: "LIPLUA_STDLIB")
     for (k, v) in environment { env[k] = v }
-    p.environment = env
-    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    p.standardOutput = out; p.standardError = err; p.standardInput = input
-    try p.run()
-    if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
-    try input.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    let r = try Subprocess.run(shell ? "/bin/sh" : lipluaBinary, args, stdin: stdin, environment: env, cwd: cwd, timeout: timeout)
+    if r.timedOut { Issue.record("liplua \(args.joined(separator: " ")) was killed after \(timeout) s") }
+    return r
+}
+
+/// Runs a python3 driver script (its own time limits inside; killed after 300 s).
+func pythonDriver(_ args: [String]) throws -> ProcessRun {
+    let r = try Subprocess.run("/usr/bin/env", ["python3"] + args, timeout: 300)
+    if r.timedOut { Issue.record("python3 \(args.first ?? "") was killed after 300 s") }
+    return r
 }
 
 func tempFile(_ name: String, _ text: String) throws -> String {
@@ -178,15 +171,8 @@ func tempFile(_ name: String, _ text: String) throws -> String {
             print(ok1, ok2, code)
             """
         let py = try tempFile("drive.py", driver)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", py, lipluaBinary, home]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(String(decoding: data, as: UTF8.self) == "True True 0\n")
+        let run = try pythonDriver([py, lipluaBinary, home])
+        #expect(run.stdout == "True True 0\n", "\(run.summary)")
         let history = (try? String(contentsOfFile: home + "/.liplua_history", encoding: .utf8)) ?? ""
         #expect(history.replacingOccurrences(of: "\\040", with: " ").contains("6 * 7"))   // libedit encodes blanks
     }
@@ -198,13 +184,10 @@ func tempFile(_ name: String, _ text: String) throws -> String {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()
-        _ = out.fileHandleForReading.availableData   // wait until the loop runs
+        _ = Subprocess.read(out.fileHandleForReading, until: "looping", timeout: 60)   // the loop runs
         p.interrupt()                                  // SIGINT
-        let deadline = Date().addingTimeInterval(10)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL); Issue.record("SIGINT did not stop liplua") }
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        if !Subprocess.waitForExit(p, timeout: 10) { Issue.record("SIGINT did not stop liplua") }
+        let e = Subprocess.read(err.fileHandleForReading, until: nil, timeout: 10)
         #expect(p.terminationStatus == 130)   // 128 + SIGINT: a run ended by Ctrl-C says so
         let text = String(decoding: e, as: UTF8.self)
         #expect(text.hasPrefix("liplua: ") && text.contains("interrupted!"))
@@ -294,12 +277,8 @@ func slowSolveScript(method: String) -> String {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out; p.standardError = err
         try p.run()
-        var seen = Data()
-        let until = Date().addingTimeInterval(120)
         let started = method == "interior" ? "Original LP has" : "GLPK Simplex Optimizer"
-        while !String(decoding: seen, as: UTF8.self).contains(started) && Date() < until {
-            seen.append(out.fileHandleForReading.availableData)
-        }
+        var seen = Subprocess.read(out.fileHandleForReading, until: started, timeout: 120)
         Thread.sleep(forTimeInterval: 1)           // inside GLPK
         let pid = p.processIdentifier
         let children = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "")
@@ -307,12 +286,10 @@ func slowSolveScript(method: String) -> String {
         if method == "interior" { #expect(children.count == 1, "the interior point should run in a child process") }
         let sent = Date()
         p.interrupt()
-        while p.isRunning && Date().timeIntervalSince(sent) < 30 { usleep(10_000) }
+        Subprocess.waitForExit(p, timeout: 30)
         let latency = Date().timeIntervalSince(sent)
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
-        seen.append(out.fileHandleForReading.readDataToEndOfFile())
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        seen.append(Subprocess.read(out.fileHandleForReading, until: nil, timeout: 30))
+        let stderr = String(decoding: Subprocess.read(err.fileHandleForReading, until: nil, timeout: 30), as: UTF8.self)
         #expect(p.terminationStatus == 130, "\(stderr)")
         #expect(latency < 2, "exited \(latency) s after SIGINT")
         #expect(String(decoding: seen, as: UTF8.self).hasPrefix("solving\n"))
@@ -383,16 +360,9 @@ func slowSolveScript(method: String) -> String {
             sys.stderr.write(out.decode(errors='replace')[-600:])
             """
         let py = try tempFile("ctrlc.py", driver)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", py, lipluaBinary, script]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let log = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        let fields = String(decoding: data, as: UTF8.self).split(separator: " ").map(String.init)
+        let run = try pythonDriver([py, lipluaBinary, script])
+        let log = run.stderr
+        let fields = run.stdout.split(separator: " ").map(String.init)
         #expect(fields.count == 6, "\(fields) \(log)")
         guard fields.count == 6 else { return }
         #expect(fields[0...3] == ["True", "True", "True", "True"], "\(log)")
