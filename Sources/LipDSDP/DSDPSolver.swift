@@ -41,6 +41,7 @@ public struct DSDPSolver: SDPSolver {
                                  advice: "use the low-rank solver (MAXCUT-type problems) or a smaller problem (an input box fixes stable neurons)")
         DSDPLock.lock.lock()
         defer { DSDPLock.lock.unlock() }
+        _ = BLASThreads.single
         return run(model, options: options)
     }
 
@@ -48,6 +49,21 @@ public struct DSDPSolver: SDPSolver {
         if let t = o.tolerance, !(t.isFinite && t > 0) { throw SDPError("DSDP: tolerance \(t) must be positive") }
         if let m = o.maxIterations, m < 1 { throw SDPError("DSDP: maxIterations \(m) must be ≥ 1") }
     }
+}
+
+/// OpenBLAS runs on one thread inside liplua. Its thread pool is not fork-safe: OpenBLAS's
+/// fork handler stops the pool, and a threaded BLAS call in flight on another thread at that
+/// moment waits for the stopped workers forever (a 100 % CPU hang, seen when the GLPK
+/// interior-point child was forked while DSDP factored a matrix). One thread also makes the
+/// digits independent of the machine's core count. Cost: the 784-500 box SDP's DSDP solve took
+/// 15.6 s instead of 12.7 s on two cores. Looked up at run time, so any BLAS works.
+enum BLASThreads {
+    static let single: Void = {
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        if let f = dlsym(nil, "openblas_set_num_threads") {
+            unsafeBitCast(f, to: SetThreads.self)(1)
+        }
+    }()
 }
 
 /// The process-wide lock around every DSDP call.

@@ -2,6 +2,8 @@ import CDSDP
 import Dispatch
 import Foundation
 import LipControl
+import LipGLPK
+import LipLP
 import Testing
 @testable import LipDSDP
 import LipSDP
@@ -27,6 +29,35 @@ private func randomMaxCut(order n: Int, density: Double, seed: UInt64) throws ->
 }
 
 @Suite struct DSDPTests {
+    /// A DSDP solve on one thread while another thread forks GLPK interior-point children
+    /// (each a fork() of this process) finishes. With OpenBLAS's thread pool in use, a fork
+    /// during a threaded BLAS call left that call waiting for stopped workers forever.
+    @Test func finishesWhileAnotherThreadForks() throws {
+        let p = try randomMaxCut(order: 500, density: 0.05, seed: 11)
+        var lp = LinearProgram(sense: .minimize, columns: 0, name: "fork")
+        var g = RNG(5)
+        for _ in 0..<40 { _ = lp.addColumn(objective: g.uniform(0.5, 1), lower: 0, upper: 10) }
+        for i in 0..<30 { _ = lp.addRow((0..<8).map { k in ((i + 5 * k) % 40, g.uniform(0.1, 1)) }, lower: 1, upper: .infinity) }
+        final class Box: @unchecked Sendable { var result: SDPResult?; var error: (any Error)? }
+        let box = Box(), done = DispatchSemaphore(value: 0)
+        Thread {
+            do { box.result = try DSDPSolver().solve(.maxCut(p), options: SDPOptions()) } catch { box.error = error }
+            done.signal()
+        }.start()
+        var o = LPOptions(); o.method = .interiorPoint
+        var forks = 0, finished = false
+        let until = Date().addingTimeInterval(120)
+        while Date() < until {
+            if done.wait(timeout: .now()) == .success { finished = true; break }
+            #expect(try GLPKSolver().solve(lp, options: o).status == .optimal)
+            forks += 1
+        }
+        #expect(finished, "DSDP did not finish within 120 s while \(forks) children were forked")
+        guard finished else { return }
+        #expect(box.error == nil && box.result?.status == .optimal, "\(String(describing: box.error)) \(String(describing: box.result?.message))")
+        #expect(forks > 0)
+    }
+
     @Test func rankOneHandCase() throws {
         // Q = ½[[0, αγᵀ], [γαᵀ, 0]]: the SDP value is ‖α‖₁‖γ‖₁ = 6 · 4.5 = 27 (see LipSDPTests).
         let alpha = [1.0, -2, 3], gamma = [2.0, 1, -1, 0.5]
