@@ -175,11 +175,11 @@ static void c_run(const liplua_ipt_input *in, shared_header *hdr, double *x, dou
     if (getppid() != parent) _exit(5);
     signal(SIGINT, SIG_IGN);
     signal(SIGPIPE, SIG_DFL);
-    /* Hold none of the parent's files: a pipe or output file the parent (or another thread of
-       it) has open must reach end-of-file when the parent closes it, not when this solve ends.
-       GLPK's output goes through the term hook; stderr stays for a crash message. */
-    int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) { dup2(devnull, 0); dup2(devnull, 1); if (devnull > 2) close(devnull); }
+    /* Hold none of the parent's other files: a pipe or output file the parent (or another
+       thread of it) has open must reach end-of-file when the parent closes it, not when this
+       solve ends. stdout stays (GLPK's log is echoed there when asked), stderr too. */
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) { dup2(devnull, 0); if (devnull > 2) close(devnull); }
 #if defined(SYS_close_range)
     if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
 #endif

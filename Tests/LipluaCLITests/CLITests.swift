@@ -279,6 +279,7 @@ func slowSolveScript(method: String) -> String {
         try p.run()
         let started = method == "interior" ? "Original LP has" : "GLPK Simplex Optimizer"
         var seen = Subprocess.read(out.fileHandleForReading, until: started, timeout: 120)
+        #expect(String(decoding: seen, as: UTF8.self).contains(started), "GLPK's log (verbosity 2) never showed '\(started)'")
         Thread.sleep(forTimeInterval: 1)           // inside GLPK
         let pid = p.processIdentifier
         let children = ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "")
