@@ -59,16 +59,17 @@ let package = Package(
         .executableTarget(name: "sdp-bench", dependencies: ["LipCore", "LipSDP", "LipDSDP", "LipControl"]),
 
         // MARK: tests
-        // Helpers shared by the test targets (child processes with time limits).
-        .target(name: "LipTestSupport", path: "Tests/LipTestSupport"),
+        // Helpers shared by the test targets: child processes with time limits, the LP catalogue,
+        // the seeded generator.
+        .target(name: "LipTestSupport", dependencies: ["LipLP"], path: "Tests/LipTestSupport"),
         .testTarget(name: "LipLPTests", dependencies: ["LipLP"]),
         .testTarget(name: "LipGLPKTests", dependencies: ["LipTestSupport", "LipGLPK", "LipLP"]),
         .testTarget(name: "LipCoreTests", dependencies: ["LipTestSupport", "LipControl", "LipCore", "LipIO", "LipLP", "LipGLPK", "LipSDP", "LipDSDP"]),
         .testTarget(name: "LipIOTests", dependencies: ["LipTestSupport", "LipIO", "LipIOFuzz", "LipCore", "LipControl"], exclude: ["corpus"]),
-        .testTarget(name: "LipSDPTests", dependencies: ["LipSDP", "LipLP", "LipControl"]),
-        .testTarget(name: "LipDSDPTests", dependencies: ["LipDSDP", "LipSDP", "CDSDP", "LipControl", "LipGLPK", "LipLP"]),
+        .testTarget(name: "LipSDPTests", dependencies: ["LipTestSupport", "LipSDP", "LipLP", "LipControl"]),
+        .testTarget(name: "LipDSDPTests", dependencies: ["LipTestSupport", "LipDSDP", "LipSDP", "CDSDP", "LipControl", "LipGLPK", "LipLP"]),
         .testTarget(name: "LipLuaTests", dependencies: ["LipLua", "LipCore", "LipLP", "LipGLPK", "LipClp", "LipSDP", "LipDSDP", "CLua", "CLuaShims"]),
         .testTarget(name: "LipluaCLITests", dependencies: ["LipTestSupport", "liplua"]),
-        .testTarget(name: "LipClpTests", dependencies: ["LipClp", "LipLP", "LipGLPK", "LipCore", "LipControl"]),
+        .testTarget(name: "LipClpTests", dependencies: ["LipTestSupport", "LipClp", "LipLP", "LipGLPK", "LipCore", "LipControl"]),
     ]
 )

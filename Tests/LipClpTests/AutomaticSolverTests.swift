@@ -3,6 +3,7 @@ import LipLP
 import LipGLPK
 @testable import LipClp
 import Testing
+import LipTestSupport
 
 /// `solver = "auto"`: the choice by size and availability, and the fallback to GLPK.
 @Suite struct AutomaticSolver {

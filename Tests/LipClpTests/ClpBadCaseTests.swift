@@ -2,6 +2,7 @@ import Foundation
 import LipLP
 @testable import LipClp
 import Testing
+import LipTestSupport
 
 /// A fake `clp`: a shell script that finds the solution file names on its command line like the
 /// real program, records its pid (and any helper's) in `pids`, then runs `body`.

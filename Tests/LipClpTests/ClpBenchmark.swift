@@ -4,6 +4,7 @@ import LipGLPK
 import LipCore
 @testable import LipClp
 import Testing
+import LipTestSupport
 
 /// GLPK against Clp's methods on the Krivine LPs of the hierarchy benchmark (not a timed test;
 /// it only runs with LIPLUA_CLP_BENCH set):

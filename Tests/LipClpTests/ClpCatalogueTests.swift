@@ -3,6 +3,7 @@ import LipLP
 import LipGLPK
 @testable import LipClp
 import Testing
+import LipTestSupport
 
 /// Clp against GLPK (the oracle solver) and the hand-computed optima, on the LP test catalogue.
 @Suite(.enabled(if: clpPath != nil, Comment(rawValue: clpMissing)))

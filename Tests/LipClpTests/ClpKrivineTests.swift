@@ -4,6 +4,7 @@ import LipGLPK
 import LipCore
 @testable import LipClp
 import Testing
+import LipTestSupport
 
 /// Krivine (LiPopt) LPs of small networks solved by Clp and by GLPK: the certified bounds
 /// (computed from the primal point only, KrivineInverse.certify) agree to 1e-7, and both are

@@ -3,6 +3,7 @@ import LipLP
 import LipGLPK
 @testable import LipClp
 import Testing
+import LipTestSupport
 
 /// Statuses from the real `clp`: infeasible, unbounded, time limit, interrupt, refused input.
 @Suite(.enabled(if: clpPath != nil, Comment(rawValue: clpMissing)))

@@ -5,24 +5,12 @@ import LipControl
 import LipGLPK
 import LipLP
 import Testing
+import LipTestSupport
 @testable import LipDSDP
 import LipSDP
 
-private struct RNG {
-    var s: UInt64
-    init(_ seed: UInt64) { s = seed }
-    mutating func next() -> UInt64 {
-        s &+= 0x9E37_79B9_7F4A_7C15
-        var z = s
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(next() >> 11) * 0x1p-53 }
-}
-
 private func randomMaxCut(order n: Int, density: Double, seed: UInt64) throws -> MaxCutProblem {
-    var r = RNG(seed)
+    var r = SplitMix(seed)
     var e: [(Int, Int, Double)] = []
     for i in 0..<n { for j in (i + 1)..<n where r.uniform(0, 1) < density { e.append((i, j, r.uniform(-1, 1))) } }
     return try MaxCutProblem(q: SymmetricMatrix(order: n, entries: e))
@@ -35,7 +23,7 @@ private func randomMaxCut(order n: Int, density: Double, seed: UInt64) throws ->
     @Test func finishesWhileAnotherThreadForks() throws {
         let p = try randomMaxCut(order: 500, density: 0.05, seed: 11)
         var lp = LinearProgram(sense: .minimize, columns: 0, name: "fork")
-        var g = RNG(5)
+        var g = SplitMix(5)
         for _ in 0..<40 { _ = lp.addColumn(objective: g.uniform(0.5, 1), lower: 0, upper: 10) }
         for i in 0..<30 { _ = lp.addRow((0..<8).map { k in ((i + 5 * k) % 40, g.uniform(0.1, 1)) }, lower: 1, upper: .infinity) }
         final class Box: @unchecked Sendable { var result: SDPResult?; var error: (any Error)? }
@@ -106,7 +94,7 @@ private func randomMaxCut(order n: Int, density: Double, seed: UInt64) throws ->
     }
 
     @Test func traceBlockProblems() throws {
-        var r = RNG(11)
+        var r = SplitMix(11)
         var e: [(Int, Int, Double)] = []
         for t in 1...6 { e.append((0, t, r.uniform(-1, 1))); for u in 7...10 { e.append((t, u, r.uniform(-1, 1))) } }
         let p = try MaxCutProblem(q: SymmetricMatrix(order: 11, entries: e), traceBlock: 1..<7)

@@ -2,6 +2,7 @@ import Foundation
 import LipLP
 import LipGLPK
 import Testing
+import LipTestSupport
 
 /// Timing run for a large sparse LP (≥ 100,000 columns, ≥ 1,000,000 nonzeros): a packing LP
 ///     maximize Σ c_j x_j  s.t.  Σ_j a_ij x_j ≤ 1 (every row),  0 ≤ x ≤ 1,

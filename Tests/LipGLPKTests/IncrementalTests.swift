@@ -2,6 +2,7 @@ import Foundation
 import LipLP
 @testable import LipGLPK
 import Testing
+import LipTestSupport
 
 /// The live GLPK problem of column generation: after every batch of added rows and columns the
 /// warm re-solve must give the optimum of the whole LP solved from scratch (oracle: a cold

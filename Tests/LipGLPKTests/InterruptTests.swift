@@ -1,3 +1,4 @@
+import LipTestSupport
 import Foundation
 import LipControl
 import LipLP

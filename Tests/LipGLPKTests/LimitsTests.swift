@@ -4,6 +4,7 @@ import LipControl
 import LipLP
 @testable import LipGLPK
 import Testing
+import LipTestSupport
 
 /// maximize cᵀx  s.t.  A x ≤ b, 0 ≤ x ≤ 1, with A ≥ 0 random (each column's `perColumn` rows
 /// drawn uniformly) and b a quarter of the row sums: x = 0 is feasible and the box bounds it.

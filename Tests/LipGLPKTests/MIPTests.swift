@@ -3,6 +3,7 @@ import LipControl
 import LipLP
 @testable import LipGLPK
 import Testing
+import LipTestSupport
 
 /// A random mixed-integer program: maximise cᵀx + d·y, rows aᵢᵀx + eᵢ·y ≤ bᵢ, x binary (and one
 /// general integer column in [0, 3]), y ∈ [0, 4] continuous. Feasible (x = 0, y = 0 satisfies

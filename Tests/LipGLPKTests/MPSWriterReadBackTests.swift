@@ -2,6 +2,7 @@ import Foundation
 import LipLP
 @testable import LipGLPK
 import Testing
+import LipTestSupport
 
 /// LipLP's own free-MPS writer (`LinearProgram.writeMPS`), read back by GLPK's reader: the
 /// LP GLPK sees must be the written LP exactly (bit for bit, sense and constant per the chosen

@@ -2,24 +2,7 @@ import Foundation
 import LipLP
 @testable import LipGLPK
 import Testing
-
-/// x + y ≥ 5 with x, y ∈ [0, 1]: no feasible point.
-func infeasibleLP() -> LinearProgram {
-    var lp = LinearProgram(name: "infeasible")
-    let x = lp.addColumn(objective: 1, lower: 0, upper: 1), y = lp.addColumn(objective: 1, lower: 0, upper: 1)
-    lp.addRow([(x, 1), (y, 1)], lower: 5, upper: .infinity, name: "need5")
-    lp.addRow([(x, 1), (y, -1)], lower: -1, upper: 1, name: "balance")
-    return lp
-}
-
-/// maximize x + y with x − y ≤ 1, x, y ≥ 0: the ray (1, 1) is feasible and improves forever.
-func unboundedLP() -> LinearProgram {
-    var lp = LinearProgram(sense: .maximize, name: "unbounded")
-    let x = lp.addColumn(objective: 1), y = lp.addColumn(objective: 1)
-    lp.addRow([(x, 1), (y, -1)], lower: -.infinity, upper: 1)
-    lp.addRow([(x, 1), (y, 2)], lower: 1, upper: .infinity)
-    return lp
-}
+import LipTestSupport
 
 final class Recorder: @unchecked Sendable {
     private let lock = NSLock()

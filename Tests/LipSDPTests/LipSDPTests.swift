@@ -2,6 +2,7 @@ import Foundation
 import LipControl
 import LipLP
 import Testing
+import LipTestSupport
 @testable import LipSDP
 
 @Suite struct SDPValueTests {
@@ -103,7 +104,7 @@ import Testing
         for seed: UInt64 in 1...4 {
             let n = 24
             let q = try randomQ(order: n, density: 0.5, seed: seed)
-            var r = TestRNG(seed + 100)
+            var r = SplitMix(seed + 100)
             let d = (0..<n).map { _ in r.uniform(0.5, 2.5) }
             let S = (0..<(n * n)).map { k -> Double in
                 let i = k / n, j = k % n
@@ -151,7 +152,7 @@ import Testing
 
     @Test func traceBlockBoundIsAtLeastTheSphereMaximum() throws {
         // x = (x0, t1..t3, u1, u2); max over x0, u ∈ ±1 and ‖t‖₂ = 1 of xᵀQx = max ‖g(x0, u)‖₂.
-        var r = TestRNG(7)
+        var r = SplitMix(7)
         var e: [(Int, Int, Double)] = []
         for t in 1...3 { e.append((0, t, r.uniform(-1, 1))); for u in 4...5 { e.append((t, u, r.uniform(-1, 1))) } }
         let q = try SymmetricMatrix(order: 6, entries: e)

@@ -1,3 +1,4 @@
+import LipTestSupport
 import Foundation
 @testable import LipSDP
 
@@ -31,23 +32,9 @@ func jacobiEigenvalues(_ A0: [Double], _ n: Int) -> [Double] {
     return (0..<n).map { A[$0 * n + $0] }.sorted()
 }
 
-/// A small deterministic generator for tests (SplitMix64).
-struct TestRNG {
-    var s: UInt64
-    init(_ seed: UInt64) { s = seed }
-    mutating func next() -> UInt64 {
-        s &+= 0x9E37_79B9_7F4A_7C15
-        var z = s
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(next() >> 11) * 0x1p-53 }
-}
-
 /// A random symmetric Q with zero diagonal (density in (0, 1]).
 func randomQ(order n: Int, density: Double, seed: UInt64) throws -> SymmetricMatrix {
-    var r = TestRNG(seed)
+    var r = SplitMix(seed)
     var e: [(Int, Int, Double)] = []
     for i in 0..<n { for j in (i + 1)..<n where r.uniform(0, 1) < density { e.append((i, j, r.uniform(-1, 1))) } }
     return try SymmetricMatrix(order: n, entries: e)
