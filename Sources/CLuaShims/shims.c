@@ -43,18 +43,31 @@ int liplua_pcall_tostring(lua_State *L, int idx) {
 
 /* Stop checks in Lua code (Ctrl-C and deadlines).
 
-   The stop hook is a count hook: every LIPLUA_STOP_COUNT Lua instructions it looks at the
-   process-wide interrupt flag (CLipSignals) and at this thread's deadline, and raises
-   "interrupted!" or "time limit reached" inside Lua, never across a Swift frame (a Swift
-   function that calls back into Lua does so under its own lua_pcall). It keeps raising while
-   the stop is due, so a `pcall` in user code cannot swallow it for good. Count events happen
-   only while Lua instructions run, so the hook never fires inside a C message handler. */
+   The stop hook looks at the process-wide interrupt flag (CLipSignals) and at this thread's
+   deadline, and raises "interrupted!" or "time limit reached" inside Lua, never across a Swift
+   frame (a Swift function that calls back into Lua does so under its own lua_pcall). It keeps
+   raising while the stop is due, so a `pcall` in user code cannot swallow it for good.
+
+   Lua 5.4 runs every instruction through its slow path while any hook is set (about 3x
+   slower), so the hook is installed only when something can be due:
+   - Interrupts: every lua_State that runs Lua for liplua is "watched" while it does (a script
+     under liplua_interruptible_begin, a callback called from Swift, a coroutine resumed by
+     coroutine.resume/wrap). Setting the interrupt flag, from the SIGINT handler or from any
+     thread (Interrupt.request), arms the hook on every watched state, as lua.c does for its
+     one state; a state that starts running while the flag is set arms itself.
+   - Deadlines: callbacks called while this thread has a deadline run with a count hook
+     (every LIPLUA_STOP_COUNT instructions).
+   With nothing due and no deadline the hook removes itself. */
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 #define LIPLUA_STOP_COUNT 1000
-static lua_State *volatile interrupt_state = NULL;
+#define LIPLUA_WATCH_SLOTS 256
 static _Thread_local unsigned long long watch_deadline_ns = 0;   /* CLOCK_MONOTONIC; 0 = none */
+static lua_State *_Atomic watched[LIPLUA_WATCH_SLOTS];
+static atomic_int arming = 0;
 
 static unsigned long long mono_ns(void) {
     struct timespec ts;
@@ -71,10 +84,13 @@ int liplua_stop_reason(void) {
 static void stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     int why = liplua_stop_reason();
+    if (!why && watch_deadline_ns == 0) {   /* nothing due, nothing to watch: full speed again */
+        lua_sethook(L, NULL, 0, 0);
+        return;
+    }
     /* While a stop is due the hook fires at every Lua instruction, so code that caught the
        error (pcall in a loop) stops at its next instruction; count events only, so C
-       functions such as the message handler are not hooked while the error unwinds. When
-       nothing is due (the flag was cleared), back to every LIPLUA_STOP_COUNT instructions. */
+       functions such as the message handler are not hooked while the error unwinds. */
     int count = why ? 1 : LIPLUA_STOP_COUNT;
     if (lua_gethookcount(L) != count || lua_gethookmask(L) != LUA_MASKCOUNT)
         lua_sethook(L, stop_hook, LUA_MASKCOUNT, count);
@@ -82,15 +98,57 @@ static void stop_hook(lua_State *L, lua_Debug *ar) {
     if (why == LIPLUA_STOP_TIME_LIMIT) luaL_error(L, "time limit reached");
 }
 
+/* Stop at the very next instruction, call or line. Async-signal-safe (lua_sethook is). */
+static void arm(lua_State *L) {
+    lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+}
+
+/* Called by liplua_interrupt_set (signal handler or any thread). */
+static void arm_watched(void) {
+    atomic_fetch_add(&arming, 1);
+    for (int i = 0; i < LIPLUA_WATCH_SLOTS; i++) {
+        lua_State *L = atomic_load(&watched[i]);
+        if (L) arm(L);
+    }
+    atomic_fetch_sub(&arming, 1);
+}
+
+/* Watches L until watch_end; -1 when every slot is taken (then L keeps a count hook, the
+   slower but always-on way). */
+static int watch_begin(lua_State *L) {
+    static atomic_int notify_set = 0;
+    if (!atomic_exchange(&notify_set, 1)) liplua_interrupt_set_notify(arm_watched);
+    for (int i = 0; i < LIPLUA_WATCH_SLOTS; i++) {
+        lua_State *expected = NULL;
+        if (atomic_compare_exchange_strong(&watched[i], &expected, L)) {
+            if (liplua_interrupt_pending()) arm(L);   /* requested before it was watched */
+            return i;
+        }
+    }
+    if (lua_gethook(L) != stop_hook) lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
+    return -1;
+}
+
+/* After this returns no arm_watched call still uses L (the state may then be closed). */
+static void watch_end(int slot) {
+    if (slot < 0) return;
+    atomic_store(&watched[slot], NULL);
+    while (atomic_load(&arming) != 0) sched_yield();
+}
+
 void liplua_stop_hook_install(lua_State *L, liplua_saved_hook *saved) {
     saved->hook = (void *)lua_gethook(L);
     saved->mask = lua_gethookmask(L);
     saved->count = lua_gethookcount(L);
-    if (saved->hook != (void *)stop_hook) lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
+    saved->slot = watch_begin(L);
+    if (saved->hook == (void *)stop_hook || lua_gethook(L) == stop_hook) return;
+    if (watch_deadline_ns != 0) lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
 }
 
 void liplua_stop_hook_restore(lua_State *L, const liplua_saved_hook *saved) {
+    watch_end(saved->slot);
     if (saved->hook == (void *)stop_hook) return;      /* it was on before: leave it */
+    if (lua_gethook(L) != stop_hook) return;           /* never installed (or already off) */
     lua_sethook(L, (lua_Hook)saved->hook, saved->mask, saved->count);
 }
 
@@ -107,22 +165,95 @@ void liplua_deadline_pop(unsigned long long previous) { watch_deadline_ns = prev
 
 static void interrupt_action(int sig) {
     signal(sig, SIG_DFL);   /* a second Ctrl-C kills the process */
-    liplua_interrupt_set(); /* solvers, Swift loops and the stop hook poll this flag */
-    if (interrupt_state)    /* stop at the very next instruction, call or line */
-        lua_sethook(interrupt_state, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT, 1);
+    liplua_interrupt_set(); /* solvers and Swift loops poll the flag; watched Lua states are armed */
 }
 
+static lua_State *interruptible_state = NULL;
+static int interruptible_slot = -1;
+
 void liplua_interruptible_begin(struct lua_State *L) {
-    interrupt_state = L;
-    lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
+    interruptible_state = L;
+    interruptible_slot = watch_begin(L);
     signal(SIGINT, interrupt_action);
 }
 
 void liplua_interruptible_end(void) {
     signal(SIGINT, SIG_DFL);
-    lua_State *L = interrupt_state;
-    interrupt_state = NULL;
+    watch_end(interruptible_slot);
+    interruptible_slot = -1;
+    lua_State *L = interruptible_state;
+    interruptible_state = NULL;
     if (L && lua_gethook(L) == stop_hook) lua_sethook(L, NULL, 0, 0);
+}
+
+/* coroutine.resume and coroutine.wrap that watch the coroutine while it runs, so an interrupt
+   stops a loop inside a coroutine too. They call the library's own functions (upvalues) under
+   lua_pcall, so the watch always ends, and re-raise what those raise. */
+/* The stack ends with: resume, co, nargs arguments. Calls resume(co, ...) under lua_pcall
+   with co watched; the results (or the error object) replace those slots. */
+static int watched_resume_call(lua_State *L, int nargs) {
+    lua_State *co = lua_tothread(L, -(nargs + 1));
+    int slot = co ? watch_begin(co) : -1;
+    int status = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
+    watch_end(slot);
+    return status;
+}
+
+static int watched_resume(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    lua_pushvalue(L, lua_upvalueindex(1));     /* the library's resume */
+    lua_insert(L, 1);                          /* resume, co, args... */
+    if (watched_resume_call(L, n - 1) != LUA_OK) return lua_error(L);
+    return lua_gettop(L);
+}
+
+static int watched_wrap_call(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));     /* the library's resume */
+    lua_insert(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));     /* co */
+    lua_insert(L, 2);                          /* resume, co, args... */
+    if (watched_resume_call(L, n) != LUA_OK) return lua_error(L);
+    if (lua_toboolean(L, 1)) return lua_gettop(L) - 1;   /* true, results... */
+    /* An error in the coroutine: close it (its pending to-be-closed variables) and raise the
+       error with the caller's position in front of a string message, as coroutine.wrap does. */
+    lua_settop(L, 2);                          /* false, error object */
+    lua_pushvalue(L, lua_upvalueindex(3));     /* coroutine.close */
+    lua_pushvalue(L, lua_upvalueindex(2));
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+static int watched_wrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushvalue(L, lua_upvalueindex(1));     /* resume */
+    lua_pushvalue(L, lua_upvalueindex(2));     /* create */
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 1);                         /* co */
+    lua_pushvalue(L, lua_upvalueindex(3));     /* close */
+    lua_pushcclosure(L, watched_wrap_call, 3);
+    return 1;
+}
+
+void liplua_install_coroutine_watch(lua_State *L) {
+    if (lua_getglobal(L, "coroutine") != LUA_TTABLE) { lua_pop(L, 1); return; }
+    lua_getfield(L, -1, "resume");
+    lua_pushcclosure(L, watched_resume, 1);
+    lua_setfield(L, -2, "resume");
+    lua_getfield(L, -1, "resume");             /* the new one has the original as upvalue */
+    lua_getupvalue(L, -1, 1);
+    lua_remove(L, -2);                         /* original resume */
+    lua_getfield(L, -2, "create");
+    lua_getfield(L, -3, "close");
+    lua_pushcclosure(L, watched_wrap, 3);
+    lua_setfield(L, -2, "wrap");
+    lua_pop(L, 1);
 }
 
 void liplua_reset_signals(void) {

@@ -151,6 +151,7 @@ public final class LuaVM {
         stdlibOrigin = stdlib?.origin
         clua_getextraspace(L).storeBytes(of: Unmanaged.passUnretained(self).toOpaque(), as: UnsafeMutableRawPointer?.self)
         luaL_openlibs(L)
+        liplua_install_coroutine_watch(L)
 
         // package.loaded._lip = {}
         lua_createtable(L, 0, 8)

@@ -132,6 +132,22 @@ final class LuaInterruptTests: XCTestCase {
         XCTAssertEqual(try f.callNumber(5), 5)
     }
 
+    /// A loop inside a coroutine created before the interrupt stops too (coroutine.resume and
+    /// coroutine.wrap watch the coroutine while it runs; no hook is on before the interrupt).
+    func testLoopInsideACoroutineStops() throws {
+        for form in ["local ok, e = coroutine.resume(coroutine.create(function() while true do end end))",
+                     "coroutine.wrap(function() while true do end end)()"] {
+            Interrupt.clear()
+            let vm = try stopVM()
+            DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { Interrupt.request() }
+            let t0 = monotonicSeconds()
+            XCTAssertThrowsError(try vm.interruptible { try vm.run(string: form + "\nwhile true do end", chunkName: "@co.lua") }, form) { e in
+                XCTAssertTrue("\(e)".contains("interrupted!"), "\(e)")
+            }
+            XCTAssertLessThan(monotonicSeconds() - t0, 1.5, form)
+        }
+    }
+
     /// Plain Lua code under `interruptible` (what the executable runs scripts in) stops too,
     /// also when it catches the error with pcall in a loop.
     func testInterruptibleLuaStops() throws {
@@ -144,5 +160,29 @@ final class LuaInterruptTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("interrupted!"), "\(e)")
         }
         XCTAssertLessThan(monotonicSeconds() - t0, 1.5)
+    }
+}
+
+/// coroutine.resume and coroutine.wrap keep Lua's behaviour under liplua's watching versions:
+/// values in and out, yields, errors with the caller's position, dead coroutines.
+@Suite struct CoroutineSemantics {
+    @Test func resumeAndWrapBehaveAsInLua() throws {
+        let vm = try stopVM()
+        let r = try vm.run(string: """
+            local co = coroutine.create(function(a, b) local c = coroutine.yield(a + b); return c * 2, "done" end)
+            local r1 = table.pack(coroutine.resume(co, 1, 2))
+            local r2 = table.pack(coroutine.resume(co, 5))
+            local r3 = table.pack(coroutine.resume(co))
+            local g = coroutine.wrap(function(a) local b = coroutine.yield(a + 1); return b * 2 end)
+            local w1, w2 = g(1), g(5)
+            local ok1, e1 = pcall(g)
+            local h = coroutine.wrap(function() error("boom") end)
+            local ok2, e2 = pcall(function() h() end)
+            local ok3, e3 = pcall(coroutine.wrap(function() error({code = 7}) end))
+            return r1.n, r1[1], r1[2], r2.n, r2[1], r2[2], r2[3], r3[1], r3[2], w1, w2, ok1, e1, ok2, e2, ok3, type(e3) == "table" and e3.code
+            """, chunkName: "@co.lua")
+        let v = r.map { "\($0.stringValue ?? $0.doubleValue.map { String($0) } ?? $0.boolValue.map { String($0) } ?? "?")" }
+        #expect(v == ["2.0", "true", "3.0", "3.0", "true", "10.0", "done", "false", "cannot resume dead coroutine",
+                      "2.0", "10.0", "false", "cannot resume dead coroutine", "false", "co.lua:9: co.lua:8: boom", "false", "7.0"], "\(v)")
     }
 }

@@ -8,6 +8,8 @@
 int liplua_interrupt_pending(void);
 /* Sets the flag (called from the SIGINT handler, or by tests). Async-signal-safe. */
 void liplua_interrupt_set(void);
+/* f is called (async-signal-safely) by every liplua_interrupt_set; NULL for none. */
+void liplua_interrupt_set_notify(void (*f)(void));
 /* Clears the flag (the REPL does this before each command). */
 void liplua_interrupt_clear(void);
 /* How many interrupts were requested since start-up (a second Ctrl-C can be told apart). */

@@ -25,9 +25,8 @@ int liplua_traceback(struct lua_State *L);
 int liplua_pcall_tostring(struct lua_State *L, int idx);   /* pushes string or error; returns status */
 
 /* Between begin and end, SIGINT (Ctrl-C) sets the interrupt flag and the running Lua code
-   stops with the error "interrupted!" (as lua.c does); the stop hook is on for the whole
-   section, so a pending deadline (liplua_deadline_push) stops Lua code too. A second Ctrl-C
-   terminates the process. */
+   stops with the error "interrupted!" (as lua.c does); L is watched (see shims.c), so an
+   interrupt requested from any thread stops it too. A second Ctrl-C terminates the process. */
 void liplua_interruptible_begin(struct lua_State *L);
 void liplua_interruptible_end(void);
 /* Stop checks for Lua code run from Swift (callbacks). */
@@ -37,14 +36,19 @@ void liplua_interruptible_end(void);
    thread's deadline has passed (LIPLUA_STOP_TIME_LIMIT). */
 int liplua_stop_reason(void);
 /* The hook a state had before liplua_stop_hook_install. */
-typedef struct liplua_saved_hook { void *hook; int mask; int count; } liplua_saved_hook;
-/* Puts the stop hook on L (unless it is already there), saving the previous hook. */
+typedef struct liplua_saved_hook { void *hook; int mask; int count; int slot; } liplua_saved_hook;
+/* Watches L for interrupts and, under a deadline, puts the stop hook on it (unless it is
+   already there), saving the previous hook; restore ends both. */
 void liplua_stop_hook_install(struct lua_State *L, liplua_saved_hook *saved);
 void liplua_stop_hook_restore(struct lua_State *L, const liplua_saved_hook *saved);
 /* This thread's deadline becomes min(current, now + seconds) (NaN, +inf or >= 1e9 s: unchanged;
    negative: now). Returns the previous deadline for liplua_deadline_pop. */
 unsigned long long liplua_deadline_push(double seconds);
 void liplua_deadline_pop(unsigned long long previous);
+
+/* Replaces coroutine.resume and coroutine.wrap by versions that watch the coroutine while it
+   runs (an interrupt stops a loop inside a coroutine). Called once after luaL_openlibs. */
+void liplua_install_coroutine_watch(struct lua_State *L);
 
 /* Unblocks every signal and restores SIGINT/SIGTERM to their defaults (called at start-up). */
 void liplua_reset_signals(void);
