@@ -51,7 +51,7 @@ extension ArgType {
     public static let seconds = ArgType(annotation: "number", phrase: "seconds ≥ 0 (math.huge: none)") { c, i in
         let x = try LuaRead.number(c.state, i)
         guard !x.isNaN, x >= 0 else { throw LuaRead.Problem("seconds ≥ 0 expected, got \(x)") }
-        return x.isFinite ? Optional(x) : nil
+        return (x.isFinite ? Optional(x) : nil) as Any
     }
 
     /// Bytes of a memory limit: a number > 0 (math.huge: none).

@@ -280,6 +280,7 @@ public final class LuaVM {
     /// SIGINT handler sets the process-wide interrupt flag (`LipControl.Interrupt`), which the
     /// LP solvers and the Lua stop hook poll. The flag stays set when `body` returns: the
     /// caller decides (the REPL clears it before the next command, a script exits with 130).
+    @discardableResult
     public func interruptible<R>(_ body: () throws -> R) rethrows -> R {
         if let L = state { liplua_interruptible_begin(L) }
         defer { liplua_interruptible_end() }

@@ -14,7 +14,7 @@ func stopVM() throws -> LuaVM {
         let f = try call.function(1)
         let seconds = try call.number(2)
         let n = Int(try call.number(3))
-        return try call.vm.withDeadline(seconds: seconds) {
+        return call.vm.withDeadline(seconds: seconds) {
             var sum = 0.0
             for i in 0..<n { sum += (try? f.callNumber(Double(i), what: "f")) ?? .nan }
             return call.push(sum)

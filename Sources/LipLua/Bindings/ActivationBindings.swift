@@ -6,7 +6,6 @@ import LipCore
 
 extension LuaVM {
     func installActivations() {
-        let act = ArgType.object(ActivationObject.self, "Activation")
         registerType(ActivationObject.self, name: "Activation", methods: [
             NativeFunction(module: "", name: "value", summary: "σ(x).", parameters: [Parameter("x", .number)],
                            results: [Result("y", "number")]) { a in
