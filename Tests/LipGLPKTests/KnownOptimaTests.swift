@@ -53,14 +53,7 @@ import LipTestSupport
         // minimize −x + 2w + 0·v + 1 s.t. x + y ≤ 3, an empty row with 0 ∈ [−1, 1], y ≥ 1;
         // w ∈ [−2, 4] and v ∈ [−5, 5] appear in no row. Optimum: y = 1, x = 2, w = −2, v = 0:
         // −2 − 4 + 1 = −5.
-        var lp = LinearProgram(name: "empties")
-        let x = lp.addColumn(objective: -1)
-        let y = lp.addColumn(objective: 0, lower: 1)
-        _ = lp.addColumn(objective: 2, lower: -2, upper: 4)
-        _ = lp.addColumn(objective: 0, lower: -5, upper: 5)
-        lp.objectiveConstant = 1
-        lp.addRow([(x, 1), (y, 1)], lower: -.infinity, upper: 3)
-        lp.addRow([], lower: -1, upper: 1)
+        let lp = empties()
         let r = try solver.solve(lp, options: options(method))
         #expect(r.status == .optimal, "\(r.message)")
         #expect(abs(r.objective + 5) < 1e-6)
@@ -69,9 +62,7 @@ import LipTestSupport
     }
 
     @Test(arguments: allMethods) func noRowsAtAll(method: LPMethod) throws {
-        var lp = LinearProgram(sense: .maximize, name: "bounds-only")
-        lp.addColumn(objective: 2, lower: 0, upper: 3)
-        lp.addColumn(objective: -1, lower: -4, upper: 1)
+        let lp = boundsOnly()
         let r = try solver.solve(lp, options: options(method))
         #expect(r.status == .optimal, "\(r.message)")
         #expect(abs(r.objective - 10) < 1e-9)   // 2·3 − (−4)
