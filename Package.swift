@@ -35,7 +35,7 @@ let package = Package(
         // Child processes for external solvers (own process group, parent-death signal).
         .target(name: "CLipSpawn"),
         .target(name: "CLuaShims", dependencies: ["CLua", "CLipSignals"], linkerSettings: [.linkedLibrary("lua5.4")]),
-        .target(name: "CGLPKShims", dependencies: ["CGLPK", "CLipSignals"], linkerSettings: [.linkedLibrary("glpk")]),
+        .target(name: "CGLPKShims", dependencies: ["CGLPK", "CLipSignals", "CLipSpawn"], linkerSettings: [.linkedLibrary("glpk")]),
 
         // MARK: implementation details: Swift modules (arrows point down)
         .target(name: "LipControl", dependencies: ["CLipSignals"]),

@@ -15,7 +15,6 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +22,7 @@
 #include <pthread.h>
 #include <glpk.h>
 #include "CGLPKInterior.h"
+#include "CLipSpawn.h"
 
 /* Written by the child, read by the parent (MAP_SHARED). */
 typedef struct shared_header {
@@ -180,10 +180,7 @@ static void c_run(const liplua_ipt_input *in, shared_header *hdr, double *x, dou
        solve ends. stdout stays (GLPK's log is echoed there when asked), stderr too. */
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) { dup2(devnull, 0); if (devnull > 2) close(devnull); }
-#if defined(SYS_close_range)
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-#endif
-    { for (int fd = 3; fd < 4096; fd++) close(fd); }
+    liplua_close_descriptors_from(3);
 
     glp_term_hook(c_term_hook, NULL);
     glp_error_hook(c_error_hook, NULL);

@@ -13,6 +13,13 @@
 #endif
 #include "CLipSpawn.h"
 
+void liplua_close_descriptors_from(int first) {
+#if defined(__linux__) && defined(SYS_close_range)
+    if (syscall(SYS_close_range, (unsigned)first, ~0U, 0U) == 0) return;
+#endif
+    for (int fd = first; fd < 4096; fd++) close(fd);
+}
+
 int liplua_spawn(const char *path, char *const argv[], int out_fd, int *error) {
     volatile int child_errno = 0;
     pid_t parent = getpid();
@@ -30,10 +37,7 @@ int liplua_spawn(const char *path, char *const argv[], int out_fd, int *error) {
         if (dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0) {
             child_errno = errno; _exit(127);
         }
-#if defined(__linux__) && defined(SYS_close_range)
-        if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
-#endif
-        { for (int fd = 3; fd < 4096; fd++) close(fd); }
+        liplua_close_descriptors_from(3);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);

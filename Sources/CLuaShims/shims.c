@@ -68,6 +68,8 @@ int liplua_pcall_tostring(lua_State *L, int idx) {
 static _Thread_local unsigned long long watch_deadline_ns = 0;   /* CLOCK_MONOTONIC; 0 = none */
 static lua_State *_Atomic watched[LIPLUA_WATCH_SLOTS];
 static atomic_int arming = 0;
+static atomic_int unwatched = 0;   /* states running with the always-on count hook instead */
+#define LIPLUA_NOT_WATCHED (-2)         /* a slot value for "nothing to end" */
 
 static unsigned long long mono_ns(void) {
     struct timespec ts;
@@ -84,7 +86,8 @@ int liplua_stop_reason(void) {
 static void stop_hook(lua_State *L, lua_Debug *ar) {
     (void)ar;
     int why = liplua_stop_reason();
-    if (!why && watch_deadline_ns == 0) {   /* nothing due, nothing to watch: full speed again */
+    /* nothing due, no deadline, no state relying on this hook to poll: full speed again */
+    if (!why && watch_deadline_ns == 0 && atomic_load(&unwatched) == 0) {
         lua_sethook(L, NULL, 0, 0);
         return;
     }
@@ -113,8 +116,8 @@ static void arm_watched(void) {
     atomic_fetch_sub(&arming, 1);
 }
 
-/* Watches L until watch_end; -1 when every slot is taken (then L keeps a count hook, the
-   slower but always-on way). */
+/* Watches L until watch_end; -1 when every slot is taken: then L gets the count hook, the
+   slower but always-on way, and the hook stays on (for every state) until watch_end(-1). */
 static int watch_begin(lua_State *L) {
     static atomic_int notify_set = 0;
     if (!atomic_exchange(&notify_set, 1)) liplua_interrupt_set_notify(arm_watched);
@@ -125,13 +128,15 @@ static int watch_begin(lua_State *L) {
             return i;
         }
     }
+    atomic_fetch_add(&unwatched, 1);
     if (lua_gethook(L) != stop_hook) lua_sethook(L, stop_hook, LUA_MASKCOUNT, LIPLUA_STOP_COUNT);
     return -1;
 }
 
 /* After this returns no arm_watched call still uses L (the state may then be closed). */
 static void watch_end(int slot) {
-    if (slot < 0) return;
+    if (slot == LIPLUA_NOT_WATCHED) return;
+    if (slot < 0) { atomic_fetch_sub(&unwatched, 1); return; }
     atomic_store(&watched[slot], NULL);
     while (atomic_load(&arming) != 0) sched_yield();
 }
@@ -169,7 +174,7 @@ static void interrupt_action(int sig) {
 }
 
 static lua_State *interruptible_state = NULL;
-static int interruptible_slot = -1;
+static int interruptible_slot = LIPLUA_NOT_WATCHED;
 
 void liplua_interruptible_begin(struct lua_State *L) {
     interruptible_state = L;
@@ -180,7 +185,7 @@ void liplua_interruptible_begin(struct lua_State *L) {
 void liplua_interruptible_end(void) {
     signal(SIGINT, SIG_DFL);
     watch_end(interruptible_slot);
-    interruptible_slot = -1;
+    interruptible_slot = LIPLUA_NOT_WATCHED;
     lua_State *L = interruptible_state;
     interruptible_state = NULL;
     if (L && lua_gethook(L) == stop_hook) lua_sethook(L, NULL, 0, 0);
@@ -188,12 +193,12 @@ void liplua_interruptible_end(void) {
 
 /* coroutine.resume and coroutine.wrap that watch the coroutine while it runs, so an interrupt
    stops a loop inside a coroutine too. They call the library's own functions (upvalues) under
-   lua_pcall, so the watch always ends, and re-raise what those raise. */
-/* The stack ends with: resume, co, nargs arguments. Calls resume(co, ...) under lua_pcall
-   with co watched; the results (or the error object) replace those slots. */
+   lua_pcall, so the watch always ends, and re-raise what those raise.
+
+   watched_resume_call: the stack ends with resume, co (a thread, checked by the callers),
+   nargs arguments; the results (or the error object) replace those slots. */
 static int watched_resume_call(lua_State *L, int nargs) {
-    lua_State *co = lua_tothread(L, -(nargs + 1));
-    int slot = co ? watch_begin(co) : -1;
+    int slot = watch_begin(lua_tothread(L, -(nargs + 1)));
     int status = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
     watch_end(slot);
     return status;

@@ -5,6 +5,7 @@ import Testing
 // seeded random LPs that are feasible and bounded, and an independent check of the optimality
 // conditions. Both solvers are checked against the same hand values.
 
+/// LP options for `method` (presolve on unless asked otherwise).
 public func options(_ method: LPMethod, presolve: Bool = true, timeLimit: Double? = nil) -> LPOptions {
     var o = LPOptions()
     o.method = method; o.presolve = presolve; o.timeLimit = timeLimit
@@ -92,7 +93,9 @@ public func catalogue() -> [(LinearProgram, Double)] {
     [(smallMax(), 11), (equalityFree(), 9), (transportation(), 465), (empties(), -5), (boundsOnly(), 10)]
 }
 
-/// A random sparse LP that is feasible (a random x₀ satisfies it) and bounded (boxes).
+/// A random sparse LP that is feasible (a random x₀ satisfies it) and bounded (every column
+/// has a finite box). With `banded`, row i draws its columns from a window around i·n/m (a
+/// sparse Cholesky factor, so interior-point iterations stay cheap on large instances).
 public func randomLP(rows m: Int, columns n: Int, perRow: Int, seed: UInt64, sense: LinearProgram.Sense = .minimize,
               banded: Bool = false) -> LinearProgram {
     var g = SplitMix(state: seed)
@@ -122,8 +125,10 @@ public func randomLP(rows m: Int, columns n: Int, perRow: Int, seed: UInt64, sen
     return lp
 }
 
-/// The optimality conditions of `r` for `lp`, checked independently of the solver (as in
-/// LipGLPKTests): primal feasibility, d = c − Aᵀy, sign conditions, strong duality.
+/// Checks the optimality conditions of `r` for `lp` independently of the solver: primal
+/// feasibility, d = c − Aᵀy, sign conditions of y and d away from active bounds (by sense),
+/// and strong duality cᵀx + c₀ = Σ y_i b_i + Σ d_j ℓ_j + c₀ with b_i, ℓ_j the bounds the signs
+/// of y_i, d_j select.
 public func expectKKT(_ lp: LinearProgram, _ r: LPResult, tol: Double = 1e-6, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(r.status == .optimal, "\(r.message)", sourceLocation: sourceLocation)
     guard r.primal.count == lp.columnCount, r.rowDuals.count == lp.rowCount, r.reducedCosts.count == lp.columnCount else {

@@ -26,6 +26,10 @@ int liplua_spawn_poll(int pid, int *code, liplua_child_usage *usage);
    is gone). Returns like liplua_spawn_poll. */
 int liplua_spawn_kill(int pid, int *code, liplua_child_usage *usage);
 
+/* Closes every descriptor >= first (close_range, or a loop where it is missing). Only system
+   calls: safe in a child between fork/vfork and exec. */
+void liplua_close_descriptors_from(int first);
+
 /* 1 when a process with this pid exists (a zombie counts), else 0. */
 int liplua_process_exists(int pid);
 #endif
